@@ -1,0 +1,22 @@
+// Whole-file reads and crash-safe whole-file writes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace rampart {
+
+// Replaces `path` with `data` so that readers (and a crash) see either the old
+// content or the new one, never a mix: writes a temporary file in the same
+// directory, fsyncs it, renames it over `path`, then fsyncs the directory.
+// The temporary file is removed if any step fails.
+Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+
+// Reads the whole file at `path`.
+Result<std::string> ReadFile(const std::string& path);
+
+}  // namespace rampart

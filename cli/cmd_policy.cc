@@ -1,0 +1,265 @@
+// rampart policy list|show|compile|check|audit|run
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstring>
+
+#include "base/atomic_file.h"
+#include "base/strings.h"
+#include "cli/command.h"
+#include "runtime/policy_apply.h"
+#include "security/audit.h"
+#include "security/bpf_interpreter.h"
+#include "security/capabilities.h"
+#include "security/compiled_policy.h"
+#include "security/constants.h"
+#include "security/embedded.h"
+#include "security/resolver.h"
+#include "security/syscall_table.h"
+
+namespace rampart::cli {
+namespace {
+
+using security::Action;
+using security::Arch;
+
+// Profiles are looked up in ROOT/policies and /etc/rampart/policies before
+// the shipped ones.
+Result<security::Policy> LoadPolicy(const Context& ctx, const std::string& ref) {
+  RAMPART_ASSIGN_OR_RETURN(auto loader, security::ProfileLoader::Create({ctx.root + "/policies", "/etc/rampart/policies"}));
+  return loader.Load(ref);
+}
+
+Result<std::string> OnePositional(const ParsedArgs& a, const std::string& what) {
+  if (a.positional.size() != 1) return Error::Invalid("expected exactly one " + what + " (see --help)");
+  return a.positional[0];
+}
+
+std::string ShowText(const security::Policy& p) {
+  std::string out = "name:         " + p.name + "\n";
+  if (!p.description.empty()) out += "description:  " + p.description + "\n";
+  out += "chain:        " + Join(p.chain, " <- ") + "\n";
+  const auto& s = p.seccomp;
+  std::string arches;
+  for (Arch a : s.arches) arches += (arches.empty() ? "" : ", ") + security::ArchName(a);
+  out += "seccomp:\n  architectures: " + arches + " (others: kill-process)\n";
+  out += "  known but not allowed: " + s.default_action.ToString() + "\n";
+  out += "  not named by the profile: " + s.unknown_action.ToString() + "\n";
+  std::map<std::string, std::vector<std::string>> by_action;
+  std::vector<std::string> conditional;
+  for (const auto& [name, sp] : s.syscalls) {
+    if (sp.conditional()) {
+      std::string alts;
+      for (const auto& conj : sp.any_of) {
+        std::vector<std::string> parts;
+        for (const auto& c : conj) parts.push_back(c.ToString());
+        alts += (alts.empty() ? "" : " or ") + ("(" + Join(parts, " and ") + ")");
+      }
+      conditional.push_back("    " + name + ": " + sp.action.ToString() + " when " + alts + ", else " +
+                            s.default_action.ToString());
+    } else {
+      by_action[sp.action.ToString()].push_back(name);
+    }
+  }
+  for (const auto& [action, names] : by_action) {
+    out += "  " + action + " (" + std::to_string(names.size()) + "):\n";
+    std::string line = "   ";
+    for (const auto& n : names) {
+      if (line.size() + n.size() > 78) out += line + "\n", line = "   ";
+      line += " " + n;
+    }
+    out += line + "\n";
+  }
+  if (!conditional.empty()) out += "  argument rules:\n" + Join(conditional, "\n") + "\n";
+  out += "capabilities:\n  kept: " + security::CapabilityPolicy::MaskToNames(p.caps.bounding) + "\n";
+  out += "  ambient: " + security::CapabilityPolicy::MaskToNames(p.caps.ambient) + "\n";
+  out += "  inheritable: " + security::CapabilityPolicy::MaskToNames(p.caps.inheritable) + "\n";
+  out += std::string("no_new_privileges: ") + (p.no_new_privileges ? "true" : "false") + "\n";
+  if (!p.rlimits.empty()) {
+    out += "rlimits:\n";
+    for (const auto& r : p.rlimits)
+      out += "  " + r.name + ": " + (r.soft == RLIM_INFINITY ? "unlimited" : std::to_string(r.soft)) + " / " +
+             (r.hard == RLIM_INFINITY ? "unlimited" : std::to_string(r.hard)) + "\n";
+  }
+  if (!p.masked_paths.empty()) out += "masked_paths: " + Join(p.masked_paths, " ") + "\n";
+  if (!p.readonly_paths.empty()) out += "readonly_paths: " + Join(p.readonly_paths, " ") + "\n";
+  for (const auto& [k, v] : p.reserved) out += k + " (reserved): " + v + "\n";
+  return out;
+}
+
+Result<int> List(Context& ctx, const ParsedArgs&) {
+  nlohmann::json j = nlohmann::json::array();
+  std::vector<std::vector<std::string>> rows{{"NAME", "EXTENDS", "DESCRIPTION"}};
+  for (const auto& name : security::EmbeddedProfileNames()) {
+    RAMPART_ASSIGN_OR_RETURN(auto p, LoadPolicy(ctx, name));
+    std::string base = p.chain.size() > 1 ? p.chain[p.chain.size() - 2] : "";
+    if (base.starts_with("<shipped>/")) base = base.substr(10, base.size() - 15);
+    j.push_back({{"name", name}, {"extends", base}, {"description", p.description}});
+    rows.push_back({name, base.empty() ? "-" : base, p.description});
+  }
+  Emit(ctx.format, j, FormatTable(rows));
+  return 0;
+}
+
+Result<int> Show(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(std::string ref, OnePositional(a, "PROFILE"));
+  RAMPART_ASSIGN_OR_RETURN(auto p, LoadPolicy(ctx, ref));
+  Emit(ctx.format, security::PolicyToJson(p), ShowText(p));
+  return 0;
+}
+
+Result<int> Compile(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(std::string ref, OnePositional(a, "PROFILE"));
+  RAMPART_ASSIGN_OR_RETURN(auto p, LoadPolicy(ctx, ref));
+  security::SeccompCompileOptions opts;
+  if (a.Has("optimize")) {
+    std::string o = a.Get("optimize");
+    if (o == "tree") opts.optimize = security::Optimize::kTree;
+    else if (o == "linear") opts.optimize = security::Optimize::kLinear;
+    else if (o != "auto") return Error::Invalid("--optimize must be auto, linear or tree");
+  }
+  RAMPART_ASSIGN_OR_RETURN(auto compiled, security::CompilePolicy(p, opts));
+  RAMPART_ASSIGN_OR_RETURN(auto summary, security::CompiledSummary(compiled, true));
+  if (a.Has("output")) {
+    const std::string out = a.Get("output");
+    summary["bpf_file"] = out;
+    summary["summary_file"] = out + ".json";
+    // Both files or neither: the summary is written last and names the BPF.
+    RAMPART_TRY(WriteFileAtomic(out, security::BpfBytes(compiled.seccomp.insns), 0644));
+    auto st = WriteFileAtomic(out + ".json", summary.dump(2) + "\n", 0644);
+    if (!st) {
+      unlink(out.c_str());
+      return st.error();
+    }
+  }
+  std::string human = "profile:      " + p.name + "\nhash:         " + compiled.hash + "\n";
+  human += "instructions: " + std::to_string(compiled.seccomp.insns.size()) + " (" +
+           (compiled.seccomp.tree ? "binary tree" : "linear") + ", all architectures in one program)\n";
+  for (auto it = summary["architectures"].begin(); it != summary["architectures"].end(); ++it)
+    human += "  " + it.key() + ": " + std::to_string(it.value()["instructions_alone"].get<size_t>()) +
+             " instructions alone, " + std::to_string(it.value()["rules"].get<size_t>()) + " rules\n";
+  human += "capabilities: " + security::CapabilityPolicy::MaskToNames(p.caps.bounding) + "\n";
+  human += std::string("no_new_privileges: ") + (p.no_new_privileges ? "true" : "false") + "\n";
+  if (a.Has("output")) human += "wrote " + a.Get("output") + " and " + a.Get("output") + ".json\n";
+  Emit(ctx.format, summary, human);
+  return 0;
+}
+
+Result<int> Check(Context& ctx, const ParsedArgs& a) {
+  if (a.positional.size() < 2) return Error::Invalid("usage: rampart policy check PROFILE SYSCALL [ARGS...]");
+  if (a.positional.size() > 8) return Error::Invalid("at most 6 syscall arguments");
+  RAMPART_ASSIGN_OR_RETURN(auto p, LoadPolicy(ctx, a.positional[0]));
+  auto arch = security::ParseArch(a.Get("arch", "native"));
+  if (!arch) return Error::Invalid("--arch: unknown architecture '" + a.Get("arch") + "' (expected native, x86_64, x86 or x32)");
+  const std::string& call = a.positional[1];
+  seccomp_data d{};
+  d.arch = security::AuditArch(*arch);
+  uint32_t nr;
+  if (auto n = security::SyscallNumber(*arch, call)) {
+    nr = *n;
+  } else if (auto num = ParseUint64(call); num && *num <= 0xffffffff) {
+    nr = static_cast<uint32_t>(*num);
+    if (*arch == Arch::kX32) nr |= security::kX32SyscallBit;
+  } else {
+    return Error::Invalid("'" + call + "' is not a syscall on " + security::ArchName(*arch));
+  }
+  d.nr = static_cast<int>(nr);
+  for (size_t i = 2; i < a.positional.size(); ++i) {
+    auto v = security::ParseValueExpr(a.positional[i]);
+    if (!v) return v.error().Wrap("argument " + std::to_string(i - 2));
+    d.args[i - 2] = *v;
+  }
+  RAMPART_ASSIGN_OR_RETURN(auto compiled, security::CompilePolicy(p));
+  RAMPART_ASSIGN_OR_RETURN(uint32_t ret, security::RunBpf(compiled.seccomp.insns, d));
+  auto action = Action::FromSeccompRet(ret);
+  std::string verdict = action ? action->ToString() : "raw 0x" + std::to_string(ret);
+  Action intended = p.seccomp.Evaluate(d);
+  std::string args;
+  for (size_t i = 2; i < a.positional.size(); ++i) args += (i > 2 ? ", " : "") + a.positional[i];
+  nlohmann::json j = {{"profile", p.name}, {"arch", security::ArchName(*arch)}, {"syscall", call},
+                      {"nr", nr}, {"action", verdict}, {"seccomp_ret", ret}, {"intended", intended.ToString()}};
+  Emit(ctx.format, j, security::ArchName(*arch) + " " + call + "(" + args + ") [nr " + std::to_string(nr) + "] -> " + verdict + "\n");
+  if (!action || *action != intended)
+    return Error::Internal("the compiled filter returns " + verdict + " but the policy intends " + intended.ToString());
+  return 0;
+}
+
+Result<int> Audit(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(std::string ref, OnePositional(a, "PROFILE"));
+  RAMPART_ASSIGN_OR_RETURN(auto p, LoadPolicy(ctx, ref));
+  auto findings = security::AuditPolicy(p);
+  std::string human;
+  for (const auto& f : findings)
+    human += f.pos.ToString() + ": " + security::SeverityName(f.severity) + ": " + f.message + " [" + f.id + "]\n";
+  int high = 0;
+  for (const auto& f : findings) high += f.severity == security::Severity::kHigh;
+  human += p.name + ": " + std::to_string(findings.size()) + " finding(s), " + std::to_string(high) + " high\n";
+  Emit(ctx.format, {{"profile", p.name}, {"findings", security::FindingsToJson(findings)}}, human);
+  return (a.Has("fail-on-high") && high > 0) ? 1 : 0;
+}
+
+Result<int> Run(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(std::string ref, OnePositional(a, "PROFILE"));
+  if (!a.has_rest || a.rest.empty()) return Error::Invalid("no command: rampart policy run PROFILE -- CMD [ARGS...]");
+  RAMPART_ASSIGN_OR_RETURN(auto p, LoadPolicy(ctx, ref));
+  security::CompiledPolicy compiled;
+  if (a.Has("no-cache")) {
+    RAMPART_ASSIGN_OR_RETURN(compiled, security::CompilePolicy(p));
+  } else {
+    // Compiled programs are cached by content hash; a cache that cannot be
+    // written only costs a compile.
+    bool hit = false;
+    std::string dir = ctx.root + "/cache/bpf";
+    mkdir(ctx.root.c_str(), 0700);
+    mkdir((ctx.root + "/cache").c_str(), 0700);
+    auto cached = security::PolicyCache(dir).Get(p, &hit);
+    if (cached) {
+      compiled = std::move(*cached);
+      ctx.log.Debug("policy cache", {{"hit", hit ? "true" : "false"}, {"hash", compiled.hash}});
+    } else {
+      ctx.log.Info("policy cache unavailable, compiling", {{"error", cached.error().message()}});
+      RAMPART_ASSIGN_OR_RETURN(compiled, security::CompilePolicy(p));
+    }
+  }
+  ctx.log.Info("running under policy", {{"profile", p.name}, {"hash", compiled.hash}});
+  RAMPART_ASSIGN_OR_RETURN(auto res, runtime::RunUnderPolicy(compiled, a.rest));
+  if (res.exec_errno != 0) {
+    ctx.log.Error("exec " + a.rest[0] + ": " + std::strerror(res.exec_errno));
+    return res.exec_errno == ENOENT ? kExitNotFound : kExitCannotInvoke;
+  }
+  if (WIFEXITED(res.wait_status)) return WEXITSTATUS(res.wait_status);
+  if (WIFSIGNALED(res.wait_status)) return 128 + WTERMSIG(res.wait_status);
+  return kExitError;
+}
+
+}  // namespace
+
+std::vector<Command> PolicyCommands() {
+  std::vector<Command> c;
+  c.push_back({"policy list", "", "list the shipped profiles", "", {}, List});
+  c.push_back({"policy show", "PROFILE", "show the resolved policy (extends and groups expanded)",
+               "PROFILE is a shipped name (see 'policy list') or a path to a YAML/JSON profile.", {}, Show});
+  c.push_back({"policy compile", "PROFILE [-o FILE]", "compile a profile to a seccomp BPF program",
+               "Prints a summary (instructions per architecture, capability sets, hash). With -o,\n"
+               "writes the raw BPF (struct sock_filter array) to FILE and the summary to FILE.json.\n"
+               "The same profile always gives the same bytes.",
+               {{"output", 'o', true, "FILE", "write the BPF program to FILE and the summary to FILE.json"},
+                {"optimize", 0, true, "auto|linear|tree", "override the profile's syscall dispatch"}},
+               Compile});
+  c.push_back({"policy check", "PROFILE SYSCALL [ARGS...] [--arch A]",
+               "what the compiled filter does for one call",
+               "Runs the compiled BPF program in rampart's own cBPF interpreter over a\n"
+               "struct seccomp_data built from SYSCALL (a name or number) and ARGS (numbers,\n"
+               "0x hex or constants such as AF_VSOCK), and prints the action.",
+               {{"arch", 0, true, "ARCH", "native (default), x86_64, x86 or x32"}}, Check});
+  c.push_back({"policy audit", "PROFILE", "report risky settings in a profile, with their location",
+               "", {{"fail-on-high", 0, false, "", "exit 1 when a high-severity finding is reported"}}, Audit});
+  c.push_back({"policy run", "PROFILE -- CMD [ARGS...]", "run a command on this host under the compiled policy",
+               "Applies rlimits, the capability sets, no_new_privs and the seccomp filter\n"
+               "(last), then execs CMD. The exit code is CMD's (128+N if killed by signal N).",
+               {{"no-cache", 0, false, "", "compile instead of using ROOT/cache/bpf"}}, Run});
+  return c;
+}
+
+}  // namespace rampart::cli

@@ -1,0 +1,37 @@
+// The command table: every verb with its usage, options and handler.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "cli/args.h"
+#include "cli/output.h"
+
+namespace rampart::cli {
+
+inline constexpr int kExitError = 125;        // rampart itself failed
+inline constexpr int kExitCannotInvoke = 126;  // payload found but not executable
+inline constexpr int kExitNotFound = 127;     // payload not found
+
+struct Context {
+  Logger& log;
+  OutputFormat format = OutputFormat::kTable;
+  std::string root;  // state root (--root / RAMPART_ROOT)
+};
+
+struct Command {
+  std::string name;     // "policy compile"
+  std::string usage;    // "PROFILE [-o FILE]"
+  std::string summary;  // one line
+  std::string details;  // paragraphs for --help
+  std::vector<OptSpec> options;
+  // Returns the process exit code; errors come back as Error (exit 125).
+  std::function<Result<int>(Context&, const ParsedArgs&)> run;
+};
+
+std::vector<Command> VersionCommands();
+std::vector<Command> PolicyCommands();
+
+}  // namespace rampart::cli

@@ -1,0 +1,140 @@
+// rampart: the command-line entry point. Parses global options, finds the
+// verb in the command table, runs it and maps errors to exit code 125.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <unistd.h>
+
+#include "cli/command.h"
+
+namespace rampart::cli {
+namespace {
+
+const std::vector<OptSpec> kGlobalOptions = {
+    {"verbose", 'v', false, "", "more log output (-v info, -vv debug)"},
+    {"log-format", 0, true, "text|json", "log line format on stderr (default text)"},
+    {"format", 'f', true, "table|json|yaml", "output format (default table)"},
+    {"root", 0, true, "DIR", "state root (default $RAMPART_ROOT or /var/lib/rampart)"},
+    {"help", 'h', false, "", "show help"},
+};
+
+std::vector<Command> AllCommands() {
+  std::vector<Command> all;
+  for (auto& c : VersionCommands()) all.push_back(std::move(c));
+  for (auto& c : PolicyCommands()) all.push_back(std::move(c));
+  return all;
+}
+
+void PrintTopHelp(const std::vector<Command>& cmds) {
+  std::string out =
+      "usage: rampart [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
+      "rampart compiles one declarative profile into seccomp, capabilities and\n"
+      "the other enforcement layers, and runs workloads under it.\n\ncommands:\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : cmds) rows.push_back({"  " + c.name, c.summary});
+  out += FormatTable(rows) + "\nglobal options:\n" + OptionsHelp(kGlobalOptions) +
+         "\nexit codes: 125 rampart error, 126 command not invokable, 127 command not found,\n"
+         "otherwise the payload's own code. 'rampart COMMAND --help' for details.\n";
+  std::fputs(out.c_str(), stdout);
+}
+
+void PrintCommandHelp(const Command& c) {
+  std::string out = "usage: rampart " + c.name + (c.usage.empty() ? "" : " " + c.usage) + "\n\n" + c.summary + "\n";
+  if (!c.details.empty()) out += "\n" + c.details + "\n";
+  if (!c.options.empty()) out += "\noptions:\n" + OptionsHelp(c.options);
+  out += "\nglobal options:\n" + OptionsHelp(kGlobalOptions);
+  std::fputs(out.c_str(), stdout);
+}
+
+// One error line on stderr, in the chosen log format.
+int Fail(Logger& log, const Error& e) {
+  log.Error(e.message());
+  return kExitError;
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  Logger log(STDERR_FILENO, LogLevel::kWarn, LogFormat::kText);
+  const auto cmds = AllCommands();
+
+  // The verb is the longest run of leading words that names a command.
+  size_t first_non_opt = 0;
+  while (first_non_opt < args.size() && args[first_non_opt].starts_with("-") && args[first_non_opt] != "--") {
+    // Skip global options (and their values) before the verb.
+    const std::string& a = args[first_non_opt];
+    bool takes_value = (a == "--log-format" || a == "--format" || a == "-f" || a == "--root");
+    first_non_opt += takes_value ? 2 : 1;
+  }
+  const Command* cmd = nullptr;
+  size_t verb_end = first_non_opt;
+  for (const auto& c : cmds) {
+    std::vector<std::string> words;
+    size_t pos = 0, sp;
+    while ((sp = c.name.find(' ', pos)) != std::string::npos) words.push_back(c.name.substr(pos, sp - pos)), pos = sp + 1;
+    words.push_back(c.name.substr(pos));
+    if (first_non_opt + words.size() > args.size()) continue;
+    bool match = true;
+    for (size_t i = 0; i < words.size(); ++i) match &= args[first_non_opt + i] == words[i];
+    if (match && (!cmd || words.size() > static_cast<size_t>(std::count(cmd->name.begin(), cmd->name.end(), ' ') + 1))) {
+      cmd = &c;
+      verb_end = first_non_opt + words.size();
+    }
+  }
+
+  std::vector<std::string> rest(args.begin(), args.begin() + first_non_opt);
+  rest.insert(rest.end(), args.begin() + verb_end, args.end());
+  std::vector<OptSpec> specs = kGlobalOptions;
+  if (cmd) specs.insert(specs.end(), cmd->options.begin(), cmd->options.end());
+  auto parsed = ParseArgs(rest, specs);
+  if (!parsed) return Fail(log, parsed.error());
+  if (parsed->Has("log-format")) {
+    auto f = ParseLogFormat(parsed->Get("log-format"));
+    if (!f) return Fail(log, f.error());
+    log.set_format(*f);
+  }
+  int v = parsed->Count("verbose");
+  if (v >= 2) log.set_level(LogLevel::kDebug);
+  else if (v == 1) log.set_level(LogLevel::kInfo);
+
+  if (!cmd) {
+    if (parsed->Has("help") || args.empty()) {
+      PrintTopHelp(cmds);
+      return args.empty() ? kExitError : 0;
+    }
+    std::string word = first_non_opt < args.size() ? args[first_non_opt] : "";
+    // "rampart policy" alone: list its subcommands.
+    bool group = false;
+    for (const auto& c : cmds) group |= c.name.starts_with(word + " ");
+    if (group && (verb_end == first_non_opt)) {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& c : cmds)
+        if (c.name.starts_with(word + " ")) rows.push_back({"  " + c.name, c.summary});
+      std::fputs(("usage: rampart " + word + " COMMAND\n\ncommands:\n" + FormatTable(rows)).c_str(),
+                 parsed->Has("help") ? stdout : stderr);
+      if (parsed->Has("help")) return 0;
+      return Fail(log, Error::Invalid("missing " + word + " subcommand"));
+    }
+    return Fail(log, Error::Invalid("unknown command '" + word + "' (see rampart --help)"));
+  }
+  if (parsed->Has("help")) {
+    PrintCommandHelp(*cmd);
+    return 0;
+  }
+  Context ctx{log, OutputFormat::kTable, ""};
+  if (parsed->Has("format")) {
+    auto f = ParseOutputFormat(parsed->Get("format"));
+    if (!f) return Fail(log, f.error());
+    ctx.format = *f;
+  }
+  const char* env_root = std::getenv("RAMPART_ROOT");
+  ctx.root = parsed->Get("root", env_root && *env_root ? env_root : "/var/lib/rampart");
+  auto rc = cmd->run(ctx, *parsed);
+  if (!rc) return Fail(log, rc.error());
+  return *rc;
+}
+
+}  // namespace
+}  // namespace rampart::cli
+
+int main(int argc, char** argv) { return rampart::cli::Main(argc, argv); }

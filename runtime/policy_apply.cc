@@ -1,0 +1,151 @@
+#include "runtime/policy_apply.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/close_range.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/unique_fd.h"
+
+namespace rampart::runtime {
+namespace {
+
+bool HasNotify(const security::SeccompPolicy& p) {
+  if (p.unknown_action.kind == security::Action::Kind::kNotify || p.default_action.kind == security::Action::Kind::kNotify)
+    return true;
+  for (const auto& [name, sp] : p.syscalls)
+    if (sp.action.kind == security::Action::Kind::kNotify) return true;
+  return false;
+}
+
+Status SetCaps(uint64_t permitted, uint64_t effective, uint64_t inheritable) {
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  for (int i = 0; i < 2; ++i) {
+    data[i].permitted = static_cast<uint32_t>(permitted >> (32 * i));
+    data[i].effective = static_cast<uint32_t>(effective >> (32 * i));
+    data[i].inheritable = static_cast<uint32_t>(inheritable >> (32 * i));
+  }
+  if (syscall(SYS_capset, &hdr, data) != 0) return Error::FromErrno(errno, "capset");
+  return Ok();
+}
+
+Result<uint64_t> CurrentEffective() {
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &hdr, data) != 0) return Error::FromErrno(errno, "capget");
+  return static_cast<uint64_t>(data[0].effective) | (static_cast<uint64_t>(data[1].effective) << 32);
+}
+
+}  // namespace
+
+Status CheckApplicable(const security::CompiledPolicy& policy) {
+  if (HasNotify(policy.policy.seccomp))
+    return Error::Unsupported("profile " + policy.policy.name + " uses the notify action, which needs a supervisor; policy run has none");
+  return Ok();
+}
+
+Status ApplyPolicy(const security::CompiledPolicy& compiled) {
+  const security::Policy& p = compiled.policy;
+  for (const auto& r : p.rlimits) {
+    rlimit lim{static_cast<rlim_t>(r.soft), static_cast<rlim_t>(r.hard)};
+    if (setrlimit(r.resource, &lim) != 0) return Error::FromErrno(errno, "setrlimit " + r.name);
+  }
+
+  // Bounding set first (needs CAP_SETPCAP, which we still have).
+  int last = 0;
+  while (prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0) ++last;
+  for (int c = 0; c <= last; ++c) {
+    if (p.caps.bounding & (1ULL << c)) continue;
+    if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0 && errno != EINVAL)
+      return Error::FromErrno(errno, "drop capability " + std::to_string(c) + " from the bounding set");
+  }
+  // Without no_new_privs the kernel wants CAP_SYS_ADMIN to install a filter:
+  // keep it effective until then; execve recomputes the sets from the
+  // bounding set.
+  RAMPART_ASSIGN_OR_RETURN(uint64_t eff, CurrentEffective());
+  uint64_t keep_for_setup = p.no_new_privileges ? 0 : (eff & (1ULL << CAP_SYS_ADMIN));
+  uint64_t permitted = (p.caps.bounding & eff) | keep_for_setup;
+  RAMPART_TRY(SetCaps(permitted, permitted, p.caps.inheritable & permitted));
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
+    return Error::FromErrno(errno, "clear ambient capabilities");
+  for (int c = 0; c <= last; ++c) {
+    if (!(p.caps.ambient & (1ULL << c))) continue;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) != 0)
+      return Error::FromErrno(errno, "raise ambient capability " + std::to_string(c));
+  }
+
+  if (p.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return Error::FromErrno(errno, "set no_new_privs");
+
+  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+    return Error::FromErrno(errno, "mark descriptors close-on-exec");
+
+  const auto& insns = compiled.seccomp.insns;
+  sock_fprog prog{static_cast<unsigned short>(insns.size()), const_cast<sock_filter*>(insns.data())};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+    return Error::FromErrno(errno, "install seccomp filter (" + std::to_string(insns.size()) + " instructions)");
+  return Ok();
+}
+
+Result<RunResult> RunUnderPolicy(const security::CompiledPolicy& policy, const std::vector<std::string>& argv) {
+  if (argv.empty()) return Error::Invalid("no command to run");
+  RAMPART_TRY(CheckApplicable(policy));
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return Error::FromErrno(errno, "pipe");
+  UniqueFd rd(fds[0]), wr(fds[1]);
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+
+  pid_t pid = fork();
+  if (pid < 0) return Error::FromErrno(errno, "fork");
+  if (pid == 0) {
+    rd.reset();
+    // Report "S<message>" for a setup failure, "E<errno>" for exec.
+    auto st = ApplyPolicy(policy);
+    if (!st) {
+      std::string msg = "S" + st.error().message();
+      (void)!write(wr.get(), msg.data(), msg.size());
+      _exit(125);
+    }
+    execvp(cargv[0], cargv.data());
+    int err = errno;
+    std::string msg = "E" + std::to_string(err);
+    (void)!write(wr.get(), msg.data(), msg.size());
+    _exit(err == ENOENT ? 127 : 126);
+  }
+  wr.reset();
+  std::string report;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(rd.get(), buf, sizeof buf)) != 0) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    report.append(buf, n);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return Error::FromErrno(errno, "waitpid");
+  }
+  RunResult out;
+  if (report.starts_with("S")) return Error::Internal("apply policy " + policy.policy.name + ": " + report.substr(1));
+  if (report.starts_with("E")) {
+    out.exec_errno = std::atoi(report.c_str() + 1);
+    return out;
+  }
+  out.wait_status = status;
+  return out;
+}
+
+}  // namespace rampart::runtime

@@ -1,0 +1,31 @@
+// Applies a CompiledPolicy to the calling process, in the order of
+// DESIGN.md: rlimits → capabilities → no_new_privs → fds marked
+// close-on-exec → seccomp (last). The caller execs right after. This is the
+// enforcement path `rampart policy run` uses and container init will use.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "security/compiled_policy.h"
+
+namespace rampart::runtime {
+
+// Refuses what this path cannot honour (e.g. notify rules with no supervisor).
+Status CheckApplicable(const security::CompiledPolicy& policy);
+
+// Runs in the process that will exec the payload; async-signal-safe apart
+// from error formatting. Every fd >= 3 becomes close-on-exec.
+Status ApplyPolicy(const security::CompiledPolicy& policy);
+
+struct RunResult {
+  int wait_status = 0;  // valid when exec_errno == 0
+  int exec_errno = 0;   // execvp failed in the child with this errno
+};
+
+// Forks, applies the policy in the child and execs argv (PATH searched).
+// Errors are rampart's own (setup failed); the payload's fate is in RunResult.
+Result<RunResult> RunUnderPolicy(const security::CompiledPolicy& policy, const std::vector<std::string>& argv);
+
+}  // namespace rampart::runtime

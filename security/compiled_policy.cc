@@ -1,0 +1,140 @@
+#include "security/compiled_policy.h"
+
+#include <seccomp.h>
+#include <sys/stat.h>
+
+#include <cstring>
+
+#include "base/atomic_file.h"
+#include "base/sha256.h"
+#include "security/capabilities.h"
+#include "security/syscall_table.h"
+
+#ifndef RAMPART_COMPILER_VERSION
+#define RAMPART_COMPILER_VERSION "rampart-policy-compiler/1"
+#endif
+
+namespace rampart::security {
+namespace {
+
+nlohmann::json SyscallToJson(const SyscallPolicy& sp) {
+  nlohmann::json j;
+  j["action"] = sp.action.ToString();
+  if (sp.conditional()) {
+    nlohmann::json any = nlohmann::json::array();
+    for (const auto& conj : sp.any_of) {
+      nlohmann::json all = nlohmann::json::array();
+      for (const auto& c : conj) all.push_back(c.ToString());
+      any.push_back(all);
+    }
+    j["when_any"] = any;
+  }
+  return j;
+}
+
+std::string LibseccompVersion() {
+  const scmp_version* v = seccomp_version();
+  return "libseccomp " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
+}
+
+}  // namespace
+
+nlohmann::json PolicyToJson(const Policy& p) {
+  nlohmann::json j;
+  j["name"] = p.name;
+  j["description"] = p.description;
+  j["chain"] = p.chain;
+  nlohmann::json s;
+  s["default"] = p.seccomp.default_action.ToString();
+  s["unknown"] = p.seccomp.unknown_action.ToString();
+  nlohmann::json arches = nlohmann::json::array();
+  for (Arch a : p.seccomp.arches) arches.push_back(ArchName(a));
+  s["architectures"] = arches;
+  s["optimize"] = p.seccomp.optimize == Optimize::kTree ? "tree" : p.seccomp.optimize == Optimize::kLinear ? "linear" : "auto";
+  nlohmann::json calls = nlohmann::json::object();
+  for (const auto& [name, sp] : p.seccomp.syscalls) calls[name] = SyscallToJson(sp);
+  s["syscalls"] = calls;
+  j["seccomp"] = s;
+  j["capabilities"] = {{"bounding", CapabilityNames(p.caps.bounding)},
+                       {"ambient", CapabilityNames(p.caps.ambient)},
+                       {"inheritable", CapabilityNames(p.caps.inheritable)}};
+  j["no_new_privileges"] = p.no_new_privileges;
+  nlohmann::json rl = nlohmann::json::object();
+  for (const auto& r : p.rlimits) rl[r.name] = {r.soft, r.hard};
+  j["rlimits"] = rl;
+  j["masked_paths"] = p.masked_paths;
+  j["readonly_paths"] = p.readonly_paths;
+  nlohmann::json reserved = nlohmann::json::object();
+  for (const auto& [k, v] : p.reserved) reserved[k] = nlohmann::json::parse(v, nullptr, false);
+  j["reserved"] = reserved;
+  return j;
+}
+
+std::string PolicyHash(const Policy& policy) {
+  nlohmann::json j = PolicyToJson(policy);
+  j.erase("chain");  // where the files live does not change the program
+  j.erase("description");
+  return Sha256Hex(j.dump() + "\n" + LibseccompVersion() + "\n" + RAMPART_COMPILER_VERSION);
+}
+
+Result<CompiledPolicy> CompilePolicy(const Policy& policy, const SeccompCompileOptions& options) {
+  CompiledPolicy out;
+  out.policy = policy;
+  RAMPART_ASSIGN_OR_RETURN(out.seccomp, CompileSeccomp(policy.seccomp, options));
+  out.hash = PolicyHash(policy);
+  return out;
+}
+
+std::string BpfBytes(const std::vector<sock_filter>& insns) {
+  return std::string(reinterpret_cast<const char*>(insns.data()), insns.size() * sizeof(sock_filter));
+}
+
+Result<nlohmann::json> CompiledSummary(const CompiledPolicy& c, bool per_arch_counts) {
+  nlohmann::json j;
+  j["name"] = c.policy.name;
+  j["hash"] = c.hash;
+  j["instructions"] = c.seccomp.insns.size();
+  j["optimize"] = c.seccomp.tree ? "tree" : "linear";
+  nlohmann::json arches = nlohmann::json::object();
+  for (Arch a : c.policy.seccomp.arches) {
+    nlohmann::json aj;
+    aj["rules"] = c.seccomp.rules_per_arch.count(a) ? c.seccomp.rules_per_arch.at(a) : 0;
+    if (per_arch_counts) {
+      RAMPART_ASSIGN_OR_RETURN(size_t n, CountInstructions(c.policy.seccomp, a));
+      aj["instructions_alone"] = n;
+    }
+    arches[ArchName(a)] = aj;
+  }
+  j["architectures"] = arches;
+  j["syscalls_known"] = c.policy.seccomp.syscalls.size();
+  j["default"] = c.policy.seccomp.default_action.ToString();
+  j["unknown"] = c.policy.seccomp.unknown_action.ToString();
+  j["capabilities"] = {{"bounding", CapabilityNames(c.policy.caps.bounding)},
+                       {"ambient", CapabilityNames(c.policy.caps.ambient)},
+                       {"inheritable", CapabilityNames(c.policy.caps.inheritable)}};
+  j["no_new_privileges"] = c.policy.no_new_privileges;
+  j["libseccomp"] = LibseccompVersion();
+  return j;
+}
+
+Result<CompiledPolicy> PolicyCache::Get(const Policy& policy, bool* hit) const {
+  const std::string hash = PolicyHash(policy);
+  const std::string path = dir_ + "/" + hash + ".bpf";
+  if (auto bytes = ReadFile(path); bytes && !bytes->empty() && bytes->size() % sizeof(sock_filter) == 0) {
+    CompiledPolicy out;
+    out.policy = policy;
+    out.hash = hash;
+    out.seccomp.insns.resize(bytes->size() / sizeof(sock_filter));
+    std::memcpy(out.seccomp.insns.data(), bytes->data(), bytes->size());
+    out.seccomp.tree = policy.seccomp.optimize == Optimize::kTree;
+    if (hit) *hit = true;
+    return out;
+  }
+  if (hit) *hit = false;
+  RAMPART_ASSIGN_OR_RETURN(auto compiled, CompilePolicy(policy));
+  if (mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) return Error::FromErrno(errno, "mkdir " + dir_);
+  RAMPART_TRY(WriteFileAtomic(path, BpfBytes(compiled.seccomp.insns), 0600));
+  return compiled;
+}
+
+}  // namespace rampart::security

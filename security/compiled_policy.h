@@ -1,0 +1,44 @@
+// CompiledPolicy: everything the runtime applies, as plain data; the
+// canonical JSON form of the Policy IR; the content hash; the on-disk cache.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "base/result.h"
+#include "security/policy.h"
+#include "security/seccomp_compiler.h"
+
+namespace rampart::security {
+
+struct CompiledPolicy {
+  Policy policy;           // caps, NNP, rlimits, paths, reserved sections
+  SeccompProgram seccomp;  // one BPF program for all filtered architectures
+  std::string hash;        // sha256 of the canonical IR + toolchain versions
+};
+
+// Canonical, deterministic JSON of the IR (sorted keys and names).
+nlohmann::json PolicyToJson(const Policy& policy);
+// The cache key: sha256 over PolicyToJson + libseccomp + rampart versions.
+std::string PolicyHash(const Policy& policy);
+
+Result<CompiledPolicy> CompilePolicy(const Policy& policy, const SeccompCompileOptions& options = {});
+
+// Summary for `policy compile` (instructions per arch, cap sets, hash).
+Result<nlohmann::json> CompiledSummary(const CompiledPolicy& compiled, bool per_arch_counts);
+
+// Raw BPF bytes (struct sock_filter array) as written to disk.
+std::string BpfBytes(const std::vector<sock_filter>& insns);
+
+// Compiled programs keyed by policy hash under DIR (cache/bpf/HASH.bpf).
+class PolicyCache {
+ public:
+  explicit PolicyCache(std::string dir) : dir_(std::move(dir)) {}
+  // The cached program for this policy, compiling and storing it on a miss.
+  Result<CompiledPolicy> Get(const Policy& policy, bool* hit = nullptr) const;
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace rampart::security

@@ -1,0 +1,75 @@
+// Policy IR: a profile with `extends` resolved, groups expanded and every
+// syscall's fate decided. Plain data; compiling it needs no privileges.
+#pragma once
+
+#include <linux/seccomp.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "security/profile.h"
+
+namespace rampart::security {
+
+// What the profile says about one syscall name.
+struct SyscallPolicy {
+  // Unconditional: this action, whatever the arguments.
+  // Conditional (any_of non-empty): `action` when any condition set matches
+  // (the conditions inside one set are ANDed), otherwise the seccomp default.
+  Action action;
+  std::vector<std::vector<ArgCondition>> any_of;
+  SourcePos origin;  // where the deciding statement is
+  std::string comment;
+
+  bool conditional() const { return !any_of.empty(); }
+  bool operator==(const SyscallPolicy& o) const {
+    return action == o.action && any_of == o.any_of;
+  }
+};
+
+enum class Optimize : uint8_t { kAuto, kLinear, kTree };
+
+struct SeccompPolicy {
+  Action default_action = Action::Errno(1);   // known to the profile, not allowed
+  Action unknown_action = Action::Errno(38);  // not mentioned by the profile
+  std::vector<Arch> arches;                   // sorted, unique; others are killed
+  std::map<std::string, SyscallPolicy> syscalls;
+  Optimize optimize = Optimize::kAuto;
+  SourcePos default_pos, unknown_pos, arches_pos;
+
+  // The action this policy intends for one call, computed from the IR alone
+  // (the oracle the compiled BPF is checked against).
+  Action Evaluate(const seccomp_data& data) const;
+};
+
+struct CapabilityPolicy {
+  uint64_t bounding = 0;  // bit N = capability N; also permitted/effective
+  uint64_t ambient = 0;
+  uint64_t inheritable = 0;  // ambient plus dangerous_inheritable
+  static std::string MaskToNames(uint64_t mask);  // "CAP_CHOWN,CAP_KILL"
+};
+
+struct Rlimit {
+  int resource = 0;  // RLIMIT_*
+  std::string name;
+  uint64_t soft = 0, hard = 0;  // RLIM_INFINITY (= UINT64_MAX) for unlimited
+};
+
+struct Policy {
+  std::string name;
+  std::string description;
+  std::vector<std::string> chain;  // profile files, base first, this one last
+  SeccompPolicy seccomp;
+  CapabilityPolicy caps;
+  bool no_new_privileges = true;
+  SourcePos no_new_privileges_pos;
+  std::vector<Rlimit> rlimits;  // sorted by name
+  std::vector<std::string> masked_paths;
+  std::vector<std::string> readonly_paths;
+  std::map<std::string, std::string> reserved;  // section → JSON text
+};
+
+}  // namespace rampart::security

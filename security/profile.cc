@@ -1,0 +1,51 @@
+#include "security/profile.h"
+
+#include <cstdio>
+
+namespace rampart::security {
+
+std::string ArchName(Arch a) {
+  switch (a) {
+    case Arch::kX86_64: return "x86_64";
+    case Arch::kX86: return "x86";
+    case Arch::kX32: return "x32";
+  }
+  return "?";
+}
+
+std::optional<Arch> ParseArch(std::string_view name) {
+  if (name == "native" || name == "x86_64" || name == "amd64") return Arch::kX86_64;
+  if (name == "x86" || name == "i386" || name == "i686") return Arch::kX86;
+  if (name == "x32") return Arch::kX32;
+  return std::nullopt;
+}
+
+std::string CmpOpToString(CmpOp op) {
+  switch (op) {
+    case CmpOp::kEq: return "==";
+    case CmpOp::kNe: return "!=";
+    case CmpOp::kLt: return "<";
+    case CmpOp::kLe: return "<=";
+    case CmpOp::kGt: return ">";
+    case CmpOp::kGe: return ">=";
+    case CmpOp::kMaskedEq: return "&==";
+  }
+  return "?";
+}
+
+namespace {
+std::string Num(uint64_t v) {
+  if (v < 4096) return std::to_string(v);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+}  // namespace
+
+std::string ArgCondition::ToString() const {
+  std::string a = "arg" + std::to_string(index);
+  if (op == CmpOp::kMaskedEq) return a + " & " + Num(mask) + " == " + Num(value);
+  return a + " " + CmpOpToString(op) + " " + Num(value);
+}
+
+}  // namespace rampart::security

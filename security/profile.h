@@ -1,0 +1,93 @@
+// The profile as written: the parse tree of one YAML/JSON profile file,
+// every value with the place it came from (file:line:column), before
+// `extends` and groups are resolved. See docs/policy-language.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "security/action.h"
+
+namespace rampart::security {
+
+struct SourcePos {
+  std::string file;
+  int line = 0;    // 1-based; 0 = unknown
+  int column = 0;  // 1-based
+  std::string ToString() const;  // "file:line:column"
+};
+
+template <typename T>
+struct Located {
+  T value{};
+  SourcePos pos;
+};
+
+enum class CmpOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe, kMaskedEq };
+std::string CmpOpToString(CmpOp op);
+
+// One argument condition: args[index] OP value (masked: args[index] & mask == value).
+struct ArgCondition {
+  unsigned index = 0;  // 0..5
+  CmpOp op = CmpOp::kEq;
+  uint64_t value = 0;
+  uint64_t mask = 0;  // kMaskedEq only
+  bool operator==(const ArgCondition&) const = default;
+  std::string ToString() const;  // "arg0 != 40", "arg0 & 0x7e020000 == 0"
+};
+
+struct SeccompRuleSpec {
+  std::vector<Located<std::string>> syscalls;  // names or @groups
+  Located<Action> action;
+  std::vector<ArgCondition> args;  // ANDed
+  std::string comment;
+  SourcePos pos;
+};
+
+enum class Arch : uint8_t { kX86_64, kX86, kX32 };
+std::string ArchName(Arch a);  // "x86_64", "x86", "x32"
+std::optional<Arch> ParseArch(std::string_view name);  // also "native", "amd64", "i386"
+
+struct SeccompSpec {
+  std::optional<Located<Action>> default_action;  // known but not allowed
+  std::optional<Located<Action>> unknown_action;  // not mentioned by the profile
+  std::optional<Located<std::vector<Arch>>> architectures;
+  std::vector<Located<std::string>> allow;  // names or @groups
+  std::vector<Located<std::string>> deny;
+  std::vector<SeccompRuleSpec> rules;
+  std::optional<Located<std::string>> optimize;  // "linear" | "tree" | "auto"
+};
+
+struct CapabilitiesSpec {
+  std::vector<Located<std::string>> keep;  // CAP_ names, "CAP_" optional
+  std::vector<Located<std::string>> drop;  // may contain "ALL"
+  std::vector<Located<std::string>> ambient;
+  std::vector<Located<std::string>> dangerous_inheritable;
+};
+
+struct RlimitSpec {
+  std::string name;  // "nofile"
+  uint64_t soft = 0, hard = 0;  // UINT64_MAX = unlimited
+  SourcePos pos;
+};
+
+struct Profile {
+  std::string path;  // the file it came from ("<embedded>/default.yaml" for shipped ones)
+  Located<std::string> name;
+  std::string description;
+  std::optional<Located<std::string>> extends;
+  std::optional<SeccompSpec> seccomp;
+  std::optional<CapabilitiesSpec> capabilities;
+  std::optional<Located<bool>> no_new_privileges;
+  std::vector<RlimitSpec> rlimits;
+  std::vector<Located<std::string>> masked_paths;
+  std::vector<Located<std::string>> readonly_paths;
+  // Sections later issues fill (apparmor, selinux, filesystem, landlock,
+  // network): kept verbatim as JSON text.
+  std::map<std::string, Located<std::string>> reserved;
+};
+
+}  // namespace rampart::security

@@ -1,0 +1,404 @@
+#include "security/profile_parser.h"
+
+#include <sys/resource.h>
+#include <yaml-cpp/yaml.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "base/strings.h"
+#include "security/constants.h"
+
+namespace rampart::security {
+namespace {
+
+constexpr unsigned kMaxArgIndex = 5;
+
+class Parser {
+ public:
+  explicit Parser(std::string file) : file_(std::move(file)) {}
+
+  SourcePos Pos(const YAML::Node& n) const {
+    YAML::Mark m = n.Mark();
+    return {file_, m.line + 1, m.column + 1};
+  }
+  Error Err(const YAML::Node& n, const std::string& msg) const {
+    return Error::Invalid(Pos(n).ToString() + ": " + msg);
+  }
+  Error Err(const SourcePos& p, const std::string& msg) const {
+    return Error::Invalid(p.ToString() + ": " + msg);
+  }
+
+  // Checks that `n` is a map with only `allowed` keys and no duplicates.
+  Status CheckMap(const YAML::Node& n, const std::string& what,
+                  std::initializer_list<std::string_view> allowed) const {
+    if (!n.IsMap()) return Err(n, what + " must be a mapping");
+    std::set<std::string> seen;
+    for (const auto& kv : n) {
+      if (!kv.first.IsScalar()) return Err(kv.first, "keys must be plain words");
+      std::string key = kv.first.Scalar();
+      if (!seen.insert(key).second)
+        return Err(kv.first, "duplicate key '" + key + "' in " + what);
+      bool ok = false;
+      for (auto a : allowed) ok |= (a == key);
+      if (!ok) {
+        std::string expected;
+        for (auto a : allowed) expected += (expected.empty() ? "" : ", ") + std::string(a);
+        return Err(kv.first, "unknown key '" + key + "' in " + what + " (expected one of: " + expected + ")");
+      }
+    }
+    return Ok();
+  }
+
+  Result<std::string> Str(const YAML::Node& n, const std::string& what) const {
+    if (!n.IsScalar()) return Err(n, what + " must be a string");
+    return n.Scalar();
+  }
+
+  Result<Located<std::string>> LocStr(const YAML::Node& n, const std::string& what) const {
+    RAMPART_ASSIGN_OR_RETURN(std::string s, Str(n, what));
+    return Located<std::string>{s, Pos(n)};
+  }
+
+  Result<std::vector<Located<std::string>>> StrList(const YAML::Node& n, const std::string& what) const {
+    if (!n.IsSequence()) return Err(n, what + " must be a list");
+    std::vector<Located<std::string>> out;
+    for (const auto& item : n) {
+      RAMPART_ASSIGN_OR_RETURN(auto s, LocStr(item, "each entry of " + what));
+      if (s.value.empty()) return Err(item, "empty entry in " + what);
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  Result<Located<Action>> LocAction(const YAML::Node& n, const std::string& what) const {
+    RAMPART_ASSIGN_OR_RETURN(std::string s, Str(n, what));
+    auto a = ParseAction(s);
+    if (!a) return Err(n, what + ": " + a.error().message());
+    return Located<Action>{*a, Pos(n)};
+  }
+
+  Result<bool> Bool(const YAML::Node& n, const std::string& what) const {
+    if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) return n.Scalar() == "true";
+    return Err(n, what + " must be true or false");
+  }
+
+  Result<Profile> ParseRoot(const YAML::Node& root) {
+    Profile p;
+    p.path = file_;
+    if (!root.IsDefined() || root.IsNull()) return Err(SourcePos{file_, 1, 1}, "empty profile (expected a mapping with at least 'name')");
+    RAMPART_TRY(CheckMap(root, "profile",
+                         {"name", "description", "extends", "seccomp", "capabilities",
+                          "no_new_privileges", "rlimits", "masked_paths", "readonly_paths",
+                          "apparmor", "selinux", "filesystem", "landlock", "network"}));
+    for (const auto& kv : root) {
+      const std::string key = kv.first.Scalar();
+      const YAML::Node& v = kv.second;
+      if (key == "name") {
+        RAMPART_ASSIGN_OR_RETURN(p.name, LocStr(v, "name"));
+        RAMPART_TRY(CheckName(v, p.name.value));
+      } else if (key == "description") {
+        RAMPART_ASSIGN_OR_RETURN(p.description, Str(v, "description"));
+      } else if (key == "extends") {
+        RAMPART_ASSIGN_OR_RETURN(auto e, LocStr(v, "extends"));
+        if (e.value.empty()) return Err(v, "extends must name a profile or a path");
+        p.extends = e;
+      } else if (key == "seccomp") {
+        RAMPART_ASSIGN_OR_RETURN(p.seccomp, ParseSeccomp(v));
+      } else if (key == "capabilities") {
+        RAMPART_ASSIGN_OR_RETURN(p.capabilities, ParseCaps(v));
+      } else if (key == "no_new_privileges") {
+        RAMPART_ASSIGN_OR_RETURN(bool b, Bool(v, "no_new_privileges"));
+        p.no_new_privileges = Located<bool>{b, Pos(v)};
+      } else if (key == "rlimits") {
+        RAMPART_ASSIGN_OR_RETURN(p.rlimits, ParseRlimits(v));
+      } else if (key == "masked_paths" || key == "readonly_paths") {
+        RAMPART_ASSIGN_OR_RETURN(auto paths, StrList(v, key));
+        for (const auto& path : paths)
+          if (!path.value.starts_with("/") || path.value.find("/../") != std::string::npos || path.value.ends_with("/.."))
+            return Err(path.pos, key + ": '" + path.value + "' must be an absolute path without '..'");
+        (key == "masked_paths" ? p.masked_paths : p.readonly_paths) = std::move(paths);
+      } else {
+        // Reserved sections: kept verbatim until the issues that give them meaning.
+        p.reserved[key] = Located<std::string>{ToJson(v).dump(), Pos(v)};
+      }
+    }
+    if (p.name.value.empty()) return Err(root, "profile has no 'name'");
+    return p;
+  }
+
+  Status CheckName(const YAML::Node& n, const std::string& name) const {
+    bool ok = !name.empty() && name.size() <= 64 && std::isalnum(static_cast<unsigned char>(name[0]));
+    for (char c : name) ok &= std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+    if (!ok) return Err(n, "name '" + name + "' must match [A-Za-z0-9][A-Za-z0-9_.-]* (at most 64 characters)");
+    return Ok();
+  }
+
+  Result<SeccompSpec> ParseSeccomp(const YAML::Node& n) const {
+    RAMPART_TRY(CheckMap(n, "seccomp", {"default", "unknown", "architectures", "allow", "deny", "rules", "optimize"}));
+    SeccompSpec s;
+    for (const auto& kv : n) {
+      const std::string key = kv.first.Scalar();
+      const YAML::Node& v = kv.second;
+      if (key == "default") {
+        RAMPART_ASSIGN_OR_RETURN(s.default_action, LocAction(v, "seccomp.default"));
+        if (s.default_action->value.is_allow())
+          return Err(v, "seccomp.default may not be allow (it applies to denied syscalls); for a denylist profile set 'unknown: allow'");
+      } else if (key == "unknown") {
+        RAMPART_ASSIGN_OR_RETURN(s.unknown_action, LocAction(v, "seccomp.unknown"));
+      } else if (key == "architectures") {
+        RAMPART_ASSIGN_OR_RETURN(auto names, StrList(v, "seccomp.architectures"));
+        Located<std::vector<Arch>> arches{{}, Pos(v)};
+        for (const auto& name : names) {
+          auto a = ParseArch(name.value);
+          if (!a) return Err(name.pos, "unknown architecture '" + name.value + "' (expected native, x86_64, x86 or x32)");
+          arches.value.push_back(*a);
+        }
+        if (arches.value.empty()) return Err(v, "seccomp.architectures must not be empty");
+        s.architectures = arches;
+      } else if (key == "allow") {
+        RAMPART_ASSIGN_OR_RETURN(s.allow, StrList(v, "seccomp.allow"));
+      } else if (key == "deny") {
+        RAMPART_ASSIGN_OR_RETURN(s.deny, StrList(v, "seccomp.deny"));
+      } else if (key == "optimize") {
+        RAMPART_ASSIGN_OR_RETURN(auto o, LocStr(v, "seccomp.optimize"));
+        if (o.value != "auto" && o.value != "linear" && o.value != "tree")
+          return Err(v, "seccomp.optimize must be auto, linear or tree");
+        s.optimize = o;
+      } else if (key == "rules") {
+        if (!v.IsSequence()) return Err(v, "seccomp.rules must be a list");
+        for (const auto& r : v) {
+          RAMPART_ASSIGN_OR_RETURN(auto rule, ParseRule(r));
+          s.rules.push_back(std::move(rule));
+        }
+      }
+    }
+    return s;
+  }
+
+  Result<SeccompRuleSpec> ParseRule(const YAML::Node& n) const {
+    RAMPART_TRY(CheckMap(n, "seccomp rule", {"syscall", "syscalls", "action", "args", "comment"}));
+    SeccompRuleSpec r;
+    r.pos = Pos(n);
+    r.action = Located<Action>{Action::Allow(), Pos(n)};
+    if (n["syscall"] && n["syscalls"]) return Err(n, "a rule takes 'syscall' or 'syscalls', not both");
+    if (n["syscall"]) {
+      RAMPART_ASSIGN_OR_RETURN(auto s, LocStr(n["syscall"], "syscall"));
+      r.syscalls.push_back(s);
+    } else if (n["syscalls"]) {
+      RAMPART_ASSIGN_OR_RETURN(r.syscalls, StrList(n["syscalls"], "syscalls"));
+    }
+    if (r.syscalls.empty()) return Err(n, "a rule needs 'syscall' or a non-empty 'syscalls' list");
+    if (n["action"]) {
+      RAMPART_ASSIGN_OR_RETURN(r.action, LocAction(n["action"], "action"));
+    }
+    if (n["comment"]) {
+      RAMPART_ASSIGN_OR_RETURN(r.comment, Str(n["comment"], "comment"));
+    }
+    if (n["args"]) {
+      const YAML::Node& args = n["args"];
+      if (!args.IsSequence()) return Err(args, "args must be a list of conditions");
+      for (const auto& a : args) {
+        RAMPART_ASSIGN_OR_RETURN(auto c, ParseArg(a));
+        r.args.push_back(c);
+      }
+      if (r.args.size() > 6) return Err(args, "at most 6 argument conditions per rule");
+    }
+    return r;
+  }
+
+  Result<ArgCondition> ParseArg(const YAML::Node& n) const {
+    if (n.IsScalar()) {
+      auto c = ParseCondition(n.Scalar());
+      if (!c) return Err(n, c.error().message());
+      return *c;
+    }
+    RAMPART_TRY(CheckMap(n, "argument condition", {"index", "op", "value", "mask"}));
+    if (!n["index"] || !n["op"] || !n["value"]) return Err(n, "an argument condition needs index, op and value");
+    ArgCondition c;
+    auto idx = ParseUint64(n["index"].Scalar());
+    if (!idx || *idx > kMaxArgIndex) return Err(n["index"], "argument index must be 0-5");
+    c.index = static_cast<unsigned>(*idx);
+    const std::string op = n["op"].Scalar();
+    static const std::pair<std::string_view, CmpOp> kOps[] = {
+        {"==", CmpOp::kEq}, {"!=", CmpOp::kNe}, {"<", CmpOp::kLt}, {"<=", CmpOp::kLe},
+        {">", CmpOp::kGt}, {">=", CmpOp::kGe}, {"&==", CmpOp::kMaskedEq}, {"masked==", CmpOp::kMaskedEq}};
+    bool found = false;
+    for (const auto& [w, o] : kOps)
+      if (w == op) c.op = o, found = true;
+    if (!found) return Err(n["op"], "unknown operator '" + op + "' (expected ==, !=, <, <=, >, >= or masked==)");
+    auto v = ParseValueExpr(n["value"].Scalar());
+    if (!v) return Err(n["value"], v.error().message());
+    c.value = *v;
+    if (c.op == CmpOp::kMaskedEq) {
+      if (!n["mask"]) return Err(n, "masked== needs a mask");
+      auto m = ParseValueExpr(n["mask"].Scalar());
+      if (!m) return Err(n["mask"], m.error().message());
+      c.mask = *m;
+    } else if (n["mask"]) {
+      return Err(n["mask"], "mask is only allowed with masked==");
+    }
+    return c;
+  }
+
+  Result<CapabilitiesSpec> ParseCaps(const YAML::Node& n) const {
+    RAMPART_TRY(CheckMap(n, "capabilities", {"keep", "drop", "ambient", "dangerous_inheritable"}));
+    CapabilitiesSpec c;
+    if (n["keep"]) {
+      RAMPART_ASSIGN_OR_RETURN(c.keep, StrList(n["keep"], "capabilities.keep"));
+    }
+    if (n["drop"]) {
+      RAMPART_ASSIGN_OR_RETURN(c.drop, StrList(n["drop"], "capabilities.drop"));
+    }
+    if (n["ambient"]) {
+      RAMPART_ASSIGN_OR_RETURN(c.ambient, StrList(n["ambient"], "capabilities.ambient"));
+    }
+    if (n["dangerous_inheritable"]) {
+      RAMPART_ASSIGN_OR_RETURN(c.dangerous_inheritable,
+                               StrList(n["dangerous_inheritable"], "capabilities.dangerous_inheritable"));
+    }
+    return c;
+  }
+
+  Result<uint64_t> RlimitValue(const YAML::Node& n, const std::string& what) const {
+    if (!n.IsScalar()) return Err(n, what + " must be a number or unlimited");
+    if (n.Scalar() == "unlimited" || n.Scalar() == "infinity") return static_cast<uint64_t>(RLIM_INFINITY);
+    auto v = ParseUint64(n.Scalar());
+    if (!v) return Err(n, what + ": '" + n.Scalar() + "' is not a number or unlimited");
+    return *v;
+  }
+
+  Result<std::vector<RlimitSpec>> ParseRlimits(const YAML::Node& n) const {
+    RAMPART_TRY(CheckMap(n, "rlimits",
+                         {"as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice",
+                          "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"}));
+    std::vector<RlimitSpec> out;
+    for (const auto& kv : n) {
+      RlimitSpec r;
+      r.name = kv.first.Scalar();
+      r.pos = Pos(kv.second);
+      const YAML::Node& v = kv.second;
+      const std::string what = "rlimits." + r.name;
+      if (v.IsScalar()) {
+        RAMPART_ASSIGN_OR_RETURN(r.soft, RlimitValue(v, what));
+        r.hard = r.soft;
+      } else if (v.IsSequence() && v.size() == 2) {
+        RAMPART_ASSIGN_OR_RETURN(r.soft, RlimitValue(v[0], what));
+        RAMPART_ASSIGN_OR_RETURN(r.hard, RlimitValue(v[1], what));
+      } else if (v.IsMap()) {
+        RAMPART_TRY(CheckMap(v, what, {"soft", "hard"}));
+        if (!v["soft"] || !v["hard"]) return Err(v, what + " needs soft and hard");
+        RAMPART_ASSIGN_OR_RETURN(r.soft, RlimitValue(v["soft"], what));
+        RAMPART_ASSIGN_OR_RETURN(r.hard, RlimitValue(v["hard"], what));
+      } else {
+        return Err(v, what + " must be N, [soft, hard] or {soft: N, hard: N}");
+      }
+      if (r.soft > r.hard) return Err(v, what + ": soft limit is above the hard limit");
+      out.push_back(r);
+    }
+    return out;
+  }
+
+  nlohmann::json ToJson(const YAML::Node& n) const {
+    if (n.IsMap()) {
+      nlohmann::json j = nlohmann::json::object();
+      for (const auto& kv : n) j[kv.first.Scalar()] = ToJson(kv.second);
+      return j;
+    }
+    if (n.IsSequence()) {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& item : n) j.push_back(ToJson(item));
+      return j;
+    }
+    if (n.IsNull()) return nullptr;
+    const std::string& s = n.Scalar();
+    if (n.Tag() != "!") {  // plain (unquoted) scalars may be numbers or booleans
+      if (s == "true" || s == "false") return s == "true";
+      if (auto v = ParseUint64(s); v && s.find_first_not_of("0123456789") == std::string::npos) return *v;
+    }
+    return s;
+  }
+
+ private:
+  std::string file_;
+};
+
+// Finds duplicate keys anywhere in the document (yaml-cpp keeps both).
+Status CheckDuplicates(const YAML::Node& n, const Parser& p) {
+  if (n.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : n) {
+      if (kv.first.IsScalar() && !seen.insert(kv.first.Scalar()).second)
+        return p.Err(kv.first, "duplicate key '" + kv.first.Scalar() + "'");
+      RAMPART_TRY(CheckDuplicates(kv.second, p));
+    }
+  } else if (n.IsSequence()) {
+    for (const auto& item : n) RAMPART_TRY(CheckDuplicates(item, p));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+std::string SourcePos::ToString() const {
+  std::string s = file.empty() ? "<input>" : file;
+  if (line > 0) s += ":" + std::to_string(line) + ":" + std::to_string(column);
+  return s;
+}
+
+Result<ArgCondition> ParseCondition(std::string_view text) {
+  std::string_view t = Trim(text);
+  const std::string shown = "condition '" + std::string(text) + "'";
+  if (!t.starts_with("arg") || t.size() < 4 || t[3] < '0' || t[3] > '9')
+    return Error::Invalid(shown + ": expected 'argN OP VALUE' or 'argN & MASK == VALUE'");
+  size_t i = 3;
+  unsigned index = 0;
+  while (i < t.size() && t[i] >= '0' && t[i] <= '9') index = index * 10 + (t[i++] - '0');
+  if (index > kMaxArgIndex) return Error::Invalid(shown + ": argument index " + std::to_string(index) + " is out of range 0-5");
+  std::string_view rest = Trim(t.substr(i));
+  ArgCondition c;
+  c.index = index;
+  if (rest.starts_with("&") && !rest.starts_with("&&")) {
+    size_t eq = rest.find("==");
+    if (eq == std::string_view::npos) return Error::Invalid(shown + ": a masked condition needs '== VALUE'");
+    RAMPART_ASSIGN_OR_RETURN(c.mask, ParseValueExpr(Trim(rest.substr(1, eq - 1))));
+    RAMPART_ASSIGN_OR_RETURN(c.value, ParseValueExpr(Trim(rest.substr(eq + 2))));
+    c.op = CmpOp::kMaskedEq;
+    return c;
+  }
+  static const std::pair<std::string_view, CmpOp> kOps[] = {
+      {"==", CmpOp::kEq}, {"!=", CmpOp::kNe}, {"<=", CmpOp::kLe},
+      {">=", CmpOp::kGe}, {"<", CmpOp::kLt},  {">", CmpOp::kGt}};
+  for (const auto& [word, op] : kOps) {
+    if (rest.starts_with(word)) {
+      c.op = op;
+      auto v = ParseValueExpr(Trim(rest.substr(word.size())));
+      if (!v) return Error::Invalid(shown + ": " + v.error().message());
+      c.value = *v;
+      return c;
+    }
+  }
+  return Error::Invalid(shown + ": expected an operator (==, !=, <, <=, >, >=, or & MASK ==)");
+}
+
+Result<Profile> ParseProfile(std::string_view text, const std::string& file) {
+  Parser p(file);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    SourcePos pos{file, e.mark.line + 1, e.mark.column + 1};
+    return Error::Invalid(pos.ToString() + ": malformed YAML: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    return Error::Invalid(file + ": malformed YAML: " + e.what());
+  }
+  try {
+    RAMPART_TRY(CheckDuplicates(root, p));
+    return p.ParseRoot(root);
+  } catch (const YAML::Exception& e) {
+    SourcePos pos{file, e.mark.line + 1, e.mark.column + 1};
+    return Error::Invalid(pos.ToString() + ": " + e.msg);
+  }
+}
+
+}  // namespace rampart::security

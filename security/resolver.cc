@@ -1,0 +1,334 @@
+#include "security/resolver.h"
+
+#include <limits.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <set>
+
+#include "base/atomic_file.h"
+#include "security/capabilities.h"
+#include "security/embedded.h"
+#include "security/profile_parser.h"
+#include "security/syscall_table.h"
+
+namespace rampart::security {
+namespace {
+
+bool LooksLikePath(const std::string& ref) {
+  return ref.find('/') != std::string::npos || ref.ends_with(".yaml") || ref.ends_with(".yml") ||
+         ref.ends_with(".json");
+}
+
+std::string DirOf(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+}
+
+Error At(const SourcePos& pos, const std::string& msg) { return Error::Invalid(pos.ToString() + ": " + msg); }
+
+// A syscall decision while resolving: `uses_default` marks deny entries,
+// whose action is the final policy's `default`.
+struct Decision {
+  SyscallPolicy policy;
+  bool uses_default = false;
+};
+
+struct Resolving {
+  std::optional<Located<Action>> default_action, unknown_action;
+  std::optional<Located<std::vector<Arch>>> arches;
+  std::optional<Located<std::string>> optimize;
+  std::map<std::string, Decision> syscalls;
+  uint64_t caps = 0;
+  std::optional<uint64_t> ambient, dangerous_inheritable;
+  SourcePos ambient_pos, inheritable_pos;
+  std::optional<Located<bool>> nnp;
+  std::map<std::string, RlimitSpec> rlimits;
+  std::vector<std::string> masked, readonly;
+  std::map<std::string, std::string> reserved;
+  std::string description;
+};
+
+class Resolver {
+ public:
+  explicit Resolver(const SyscallGroups& groups) : groups_(groups) {}
+
+  // Names one list entry stands for; explicit names are checked, group
+  // members unknown to every architecture are skipped.
+  Result<std::set<std::string>> Expand(const Located<std::string>& entry) const {
+    if (entry.value.starts_with("@")) {
+      std::string g = entry.value.substr(1);
+      if (!groups_.Has(g)) return At(entry.pos, "unknown syscall group '" + entry.value + "' (see policies/syscall-groups.yaml)");
+      RAMPART_ASSIGN_OR_RETURN(auto names, groups_.Expand(g));
+      std::set<std::string> out;
+      for (const auto& n : names)
+        if (IsKnownSyscall(n)) out.insert(n);
+      return out;
+    }
+    if (!IsKnownSyscall(entry.value))
+      return At(entry.pos, "unknown syscall '" + entry.value + "' (not a syscall on x86_64, x86 or x32)");
+    return std::set<std::string>{entry.value};
+  }
+
+  Status ApplySeccomp(const SeccompSpec& s, Resolving& r) const {
+    if (s.default_action) r.default_action = s.default_action;
+    if (s.unknown_action) r.unknown_action = s.unknown_action;
+    if (s.architectures) r.arches = s.architectures;
+    if (s.optimize) r.optimize = s.optimize;
+
+    std::map<std::string, Decision> level;
+    std::map<std::string, SourcePos> explicit_allow;
+    for (const auto& e : s.allow) {
+      RAMPART_ASSIGN_OR_RETURN(auto names, Expand(e));
+      if (!e.value.starts_with("@")) explicit_allow[e.value] = e.pos;
+      for (const auto& n : names)
+        if (!level.count(n)) level[n] = Decision{SyscallPolicy{Action::Allow(), {}, e.pos, ""}, false};
+    }
+    for (const auto& e : s.deny) {
+      if (!e.value.starts_with("@") && explicit_allow.count(e.value))
+        return At(e.pos, "syscall '" + e.value + "' is both allowed (" + explicit_allow[e.value].ToString() + ") and denied");
+      RAMPART_ASSIGN_OR_RETURN(auto names, Expand(e));
+      for (const auto& n : names) level[n] = Decision{SyscallPolicy{Action::Errno(1), {}, e.pos, ""}, true};
+    }
+    // Rules decide their syscalls over this profile's lists.
+    std::map<std::string, std::vector<const SeccompRuleSpec*>> by_name;
+    for (const auto& rule : s.rules) {
+      for (const auto& e : rule.syscalls) {
+        RAMPART_ASSIGN_OR_RETURN(auto names, Expand(e));
+        for (const auto& n : names) by_name[n].push_back(&rule);
+      }
+    }
+    for (const auto& [name, rules] : by_name) {
+      Decision d;
+      d.policy.origin = rules.front()->pos;
+      d.policy.action = rules.front()->action.value;
+      d.policy.comment = rules.front()->comment;
+      bool unconditional = false;
+      for (const SeccompRuleSpec* rule : rules) {
+        if ((name == "socketcall" || name == "ipc") && !rule->args.empty())
+          return At(rule->pos, "'" + name + "' cannot take argument conditions: its arguments live in memory the filter cannot see");
+        if (rule->action.value != d.policy.action)
+          return At(rule->pos, "rules for '" + name + "' have different actions (" + d.policy.action.ToString() + " at " +
+                                   rules.front()->pos.ToString() + ", " + rule->action.value.ToString() +
+                                   " here); one syscall's rules must share one action");
+        if (rule->args.empty()) {
+          if (unconditional || !d.policy.any_of.empty())
+            return At(rule->pos, "'" + name + "' has an unconditional rule and other rules; the others could never apply");
+          unconditional = true;
+        } else {
+          if (unconditional)
+            return At(rule->pos, "'" + name + "' already has an unconditional rule; this one could never apply");
+          d.policy.any_of.push_back(rule->args);
+        }
+      }
+      level[name] = std::move(d);
+    }
+    // What this profile says about a syscall replaces what its base said.
+    for (auto& [name, d] : level) r.syscalls[name] = std::move(d);
+    return Ok();
+  }
+
+  Result<uint64_t> CapMask(const std::vector<Located<std::string>>& names, bool allow_all) const {
+    uint64_t mask = 0;
+    for (const auto& n : names) {
+      if (n.value == "ALL" || n.value == "all") {
+        if (!allow_all) return At(n.pos, "'ALL' is accepted in capabilities.drop only");
+        mask |= AllCapabilitiesMask();
+        continue;
+      }
+      auto c = ParseCapability(n.value);
+      if (!c) return At(n.pos, c.error().message());
+      mask |= 1ULL << *c;
+    }
+    return mask;
+  }
+
+  Status ApplyCaps(const CapabilitiesSpec& c, Resolving& r) const {
+    RAMPART_ASSIGN_OR_RETURN(uint64_t keep, CapMask(c.keep, false));
+    RAMPART_ASSIGN_OR_RETURN(uint64_t drop, CapMask(c.drop, true));
+    for (const auto& k : c.keep) {
+      for (const auto& d : c.drop) {
+        if (d.value != "ALL" && d.value != "all" && ParseCapability(k.value).value() == ParseCapability(d.value).value())
+          return At(d.pos, "capability '" + d.value + "' is both kept (" + k.pos.ToString() + ") and dropped");
+      }
+    }
+    r.caps = (r.caps & ~drop) | keep;
+    if (!c.ambient.empty()) {
+      RAMPART_ASSIGN_OR_RETURN(r.ambient, CapMask(c.ambient, false));
+      r.ambient_pos = c.ambient.front().pos;
+    }
+    if (!c.dangerous_inheritable.empty()) {
+      RAMPART_ASSIGN_OR_RETURN(r.dangerous_inheritable, CapMask(c.dangerous_inheritable, false));
+      r.inheritable_pos = c.dangerous_inheritable.front().pos;
+    }
+    return Ok();
+  }
+
+  Status Apply(const Profile& p, Resolving& r) const {
+    if (!p.description.empty()) r.description = p.description;
+    if (p.seccomp) RAMPART_TRY(ApplySeccomp(*p.seccomp, r));
+    if (p.capabilities) RAMPART_TRY(ApplyCaps(*p.capabilities, r));
+    if (p.no_new_privileges) r.nnp = p.no_new_privileges;
+    for (const auto& rl : p.rlimits) r.rlimits[rl.name] = rl;
+    auto add_paths = [](std::vector<std::string>& dst, const std::vector<Located<std::string>>& src) {
+      for (const auto& s : src)
+        if (std::find(dst.begin(), dst.end(), s.value) == dst.end()) dst.push_back(s.value);
+    };
+    add_paths(r.masked, p.masked_paths);
+    add_paths(r.readonly, p.readonly_paths);
+    for (const auto& [k, v] : p.reserved) r.reserved[k] = v.value;
+    return Ok();
+  }
+
+ private:
+  const SyscallGroups& groups_;
+};
+
+int RlimitResource(const std::string& name) {
+  static const std::pair<const char*, int> kMap[] = {
+      {"as", RLIMIT_AS}, {"core", RLIMIT_CORE}, {"cpu", RLIMIT_CPU}, {"data", RLIMIT_DATA},
+      {"fsize", RLIMIT_FSIZE}, {"locks", RLIMIT_LOCKS}, {"memlock", RLIMIT_MEMLOCK},
+      {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE}, {"nofile", RLIMIT_NOFILE},
+      {"nproc", RLIMIT_NPROC}, {"rss", RLIMIT_RSS}, {"rtprio", RLIMIT_RTPRIO},
+      {"rttime", RLIMIT_RTTIME}, {"sigpending", RLIMIT_SIGPENDING}, {"stack", RLIMIT_STACK}};
+  for (const auto& [n, v] : kMap)
+    if (name == n) return v;
+  return -1;
+}
+
+Result<Policy> Finish(const std::vector<LoadedProfile>& chain, Resolving& r) {
+  Policy p;
+  const Profile& leaf = chain.back().profile;
+  p.name = leaf.name.value;
+  p.description = r.description;
+  for (const auto& l : chain) p.chain.push_back(l.profile.path);
+  SeccompPolicy& s = p.seccomp;
+  if (r.default_action) s.default_action = r.default_action->value, s.default_pos = r.default_action->pos;
+  if (r.unknown_action) s.unknown_action = r.unknown_action->value, s.unknown_pos = r.unknown_action->pos;
+  if (r.arches) {
+    s.arches = r.arches->value;
+    s.arches_pos = r.arches->pos;
+  } else {
+    s.arches = AllArches();
+  }
+  std::sort(s.arches.begin(), s.arches.end());
+  s.arches.erase(std::unique(s.arches.begin(), s.arches.end()), s.arches.end());
+  if (r.optimize) {
+    s.optimize = r.optimize->value == "tree" ? Optimize::kTree : r.optimize->value == "linear" ? Optimize::kLinear : Optimize::kAuto;
+  }
+  for (auto& [name, d] : r.syscalls) {
+    if (d.uses_default) d.policy.action = s.default_action;
+    s.syscalls[name] = d.policy;
+  }
+  // The x86 multiplexers are always decided: libseccomp derives
+  // socketcall(N)/ipc(N) rules from allowed sub-calls, without their
+  // argument conditions, unless the multiplexer has a rule of its own.
+  for (const char* m : {"socketcall", "ipc"}) {
+    if (!s.syscalls.count(m))
+      s.syscalls[m] = SyscallPolicy{s.default_action, {}, s.default_pos, "x86 multiplexer, not allowed by the profile"};
+  }
+  p.caps.bounding = r.caps;
+  p.caps.ambient = r.ambient.value_or(0);
+  if (p.caps.ambient & ~p.caps.bounding)
+    return At(r.ambient_pos, "ambient capabilities " + CapabilityPolicy::MaskToNames(p.caps.ambient & ~p.caps.bounding) +
+                                 " are not kept; ambient capabilities must be in the kept set");
+  uint64_t extra = r.dangerous_inheritable.value_or(0);
+  if (extra & ~p.caps.bounding)
+    return At(r.inheritable_pos, "inheritable capabilities " + CapabilityPolicy::MaskToNames(extra & ~p.caps.bounding) +
+                                     " are not kept");
+  p.caps.inheritable = p.caps.ambient | extra;
+  if (r.nnp) p.no_new_privileges = r.nnp->value, p.no_new_privileges_pos = r.nnp->pos;
+  for (const auto& [name, rl] : r.rlimits) p.rlimits.push_back(Rlimit{RlimitResource(name), name, rl.soft, rl.hard});
+  p.masked_paths = r.masked;
+  p.readonly_paths = r.readonly;
+  p.reserved = r.reserved;
+  return p;
+}
+
+}  // namespace
+
+std::string CapabilityPolicy::MaskToNames(uint64_t mask) {
+  std::string out;
+  for (const auto& n : CapabilityNames(mask)) out += (out.empty() ? "" : ",") + n;
+  return out.empty() ? "none" : out;
+}
+
+Result<ProfileLoader> ProfileLoader::Create(std::vector<std::string> search_dirs) {
+  RAMPART_ASSIGN_OR_RETURN(auto groups, SyscallGroups::Shipped());
+  return ProfileLoader(std::move(search_dirs), std::move(groups));
+}
+
+namespace {
+
+Result<LoadedProfile> LoadRef(const std::string& ref, const std::string& base_dir,
+                              const std::vector<std::string>& search_dirs, const SourcePos* from) {
+  auto fail = [&](const Error& e) { return from ? At(*from, e.message()) : e; };
+  std::string path;
+  if (LooksLikePath(ref)) {
+    path = ref.starts_with("/") || base_dir.empty() ? ref : base_dir + "/" + ref;
+  } else {
+    for (const auto& dir : search_dirs) {
+      std::string candidate = dir + "/" + ref + ".yaml";
+      if (access(candidate.c_str(), F_OK) == 0) {
+        path = candidate;
+        break;
+      }
+    }
+    if (path.empty()) {
+      auto text = EmbeddedPolicy(ref);
+      if (!text || ref == kGroupsDataName) {
+        std::string known;
+        for (const auto& n : EmbeddedProfileNames()) known += (known.empty() ? "" : ", ") + n;
+        return fail(Error::NotFound("no profile named '" + ref + "' (shipped: " + known + "; or give a path)"));
+      }
+      std::string label = "<shipped>/" + ref + ".yaml";
+      RAMPART_ASSIGN_OR_RETURN(auto profile, ParseProfile(*text, label));
+      return LoadedProfile{std::move(profile), "embedded:" + ref};
+    }
+  }
+  auto text = ReadFile(path);
+  if (!text) return fail(text.error().Wrap("load profile"));
+  RAMPART_ASSIGN_OR_RETURN(auto profile, ParseProfile(*text, path));
+  char real[PATH_MAX];
+  std::string identity = realpath(path.c_str(), real) ? real : path;
+  return LoadedProfile{std::move(profile), identity};
+}
+
+}  // namespace
+
+Result<Policy> ProfileLoader::Load(const std::string& ref) const {
+  RAMPART_ASSIGN_OR_RETURN(auto first, LoadRef(ref, "", search_dirs_, nullptr));
+  return Resolve(std::move(first));
+}
+
+Result<Policy> ProfileLoader::LoadText(std::string_view text, const std::string& file) const {
+  RAMPART_ASSIGN_OR_RETURN(auto leaf, ParseProfile(text, file));
+  return Resolve(LoadedProfile{std::move(leaf), file});
+}
+
+Result<Policy> ProfileLoader::Resolve(LoadedProfile first) const {
+  std::vector<LoadedProfile> chain{std::move(first)};
+  while (chain.back().profile.extends) {
+    const Located<std::string>& ext = *chain.back().profile.extends;
+    std::string base_dir = chain.back().identity.starts_with("embedded:") ? "" : DirOf(chain.back().profile.path);
+    RAMPART_ASSIGN_OR_RETURN(auto next, LoadRef(ext.value, base_dir, search_dirs_, &ext.pos));
+    for (const auto& l : chain) {
+      if (l.identity == next.identity) {
+        std::string cycle;
+        for (const auto& c : chain) cycle += c.profile.path + " -> ";
+        return At(ext.pos, "cyclic extends: " + cycle + next.profile.path);
+      }
+    }
+    if (chain.size() > 32) return At(ext.pos, "extends chain is deeper than 32 profiles");
+    chain.push_back(std::move(next));
+  }
+  std::reverse(chain.begin(), chain.end());  // base first
+  Resolver resolver(groups_);
+  Resolving r;
+  for (const auto& l : chain) RAMPART_TRY(resolver.Apply(l.profile, r));
+  return Finish(chain, r);
+}
+
+}  // namespace rampart::security
