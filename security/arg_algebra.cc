@@ -1,5 +1,7 @@
 #include "security/arg_algebra.h"
 
+#include "security/syscall_table.h"
+
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -14,8 +16,8 @@ using IntervalSet = std::vector<Interval>;  // sorted, disjoint
 
 uint64_t DomainMax(bool args32) { return args32 ? 0xffffffffULL : ~0ULL; }
 
-ArgCondition Truncated(ArgCondition c, bool args32) {
-  if (args32) {
+ArgCondition Truncated(ArgCondition c, const ArgWidths& w) {
+  if (w.is32[c.index]) {
     c.value &= 0xffffffffULL;
     c.mask &= 0xffffffffULL;
   }
@@ -60,15 +62,16 @@ std::optional<uint64_t> PrefixBlockSize(uint64_t mask, uint64_t max) {
 }
 
 // One interval as ORed single comparisons.
-std::vector<std::optional<ArgCondition>> IntervalToConditions(unsigned index, Interval iv, uint64_t max) {
+std::vector<std::optional<ArgCondition>> IntervalToConditions(unsigned index, Interval iv, uint64_t max,
+                                                              bool blocks_only = false) {
   std::vector<std::optional<ArgCondition>> out;
   if (iv.lo == 0 && iv.hi == max) {
     out.push_back(std::nullopt);  // always true
-  } else if (iv.lo == iv.hi) {
+  } else if (iv.lo == iv.hi && !blocks_only) {
     out.push_back(ArgCondition{index, CmpOp::kEq, iv.lo, 0});
-  } else if (iv.lo == 0) {
+  } else if (iv.lo == 0 && !blocks_only) {
     out.push_back(ArgCondition{index, CmpOp::kLe, iv.hi, 0});
-  } else if (iv.hi == max) {
+  } else if (iv.hi == max && !blocks_only) {
     out.push_back(ArgCondition{index, CmpOp::kGe, iv.lo, 0});
   } else {
     // Aligned power-of-two blocks, like CIDR prefixes.
@@ -81,7 +84,10 @@ std::vector<std::optional<ArgCondition>> IntervalToConditions(unsigned index, In
         size = next;
       }
       uint64_t mask = ~(size - 1) & max;
-      out.push_back(ArgCondition{index, size == 1 ? CmpOp::kEq : CmpOp::kMaskedEq, lo, size == 1 ? 0 : mask});
+      if (blocks_only)
+        out.push_back(ArgCondition{index, CmpOp::kMaskedEq, lo, mask});
+      else
+        out.push_back(ArgCondition{index, size == 1 ? CmpOp::kEq : CmpOp::kMaskedEq, lo, size == 1 ? 0 : mask});
       if (lo + (size - 1) >= iv.hi) break;
       lo += size;
     }
@@ -90,8 +96,8 @@ std::vector<std::optional<ArgCondition>> IntervalToConditions(unsigned index, In
 }
 
 // The conditions on one argument → ORed alternatives (nullopt = no condition).
-Result<std::vector<std::optional<ArgCondition>>> NormalizeArg(unsigned index, const std::vector<ArgCondition>& conds,
-                                                             bool args32) {
+Result<std::vector<std::optional<ArgCondition>>> NormalizeArgIn(unsigned index, const std::vector<ArgCondition>& conds,
+                                                               bool args32) {
   const uint64_t max = DomainMax(args32);
   if (conds.size() == 1 && conds[0].op != CmpOp::kMaskedEq) {
     IntervalSet s = ToIntervals(conds[0], max);
@@ -136,6 +142,34 @@ Result<std::vector<std::optional<ArgCondition>>> NormalizeArg(unsigned index, co
   return out;
 }
 
+// A 32-bit argument compared by a 64-bit filter (x86_64): only masked
+// comparisons whose mask leaves the upper half out ignore what the caller
+// put there, so every condition becomes such blocks.
+std::vector<std::optional<ArgCondition>> Low32Blocks(const ArgCondition& c) {
+  constexpr uint64_t kMax = 0xffffffffULL;
+  if (c.op == CmpOp::kMaskedEq) return {c};
+  if (c.op == CmpOp::kEq) return {ArgCondition{c.index, CmpOp::kMaskedEq, c.value, kMax}};
+  std::vector<std::optional<ArgCondition>> out;
+  for (const auto& iv : ToIntervals(c, kMax))
+    for (auto& b : IntervalToConditions(c.index, iv, kMax, true)) out.push_back(b);
+  return out;
+}
+
+Result<std::vector<std::optional<ArgCondition>>> NormalizeArg(unsigned index, const std::vector<ArgCondition>& conds,
+                                                             const ArgWidths& w) {
+  RAMPART_ASSIGN_OR_RETURN(auto alts, NormalizeArgIn(index, conds, w.is32[index]));
+  if (!w.is32[index] || !w.datum64) return alts;
+  std::vector<std::optional<ArgCondition>> out;
+  for (const auto& a : alts) {
+    if (!a) {
+      out.push_back(a);
+      continue;
+    }
+    for (auto& b : Low32Blocks(*a)) out.push_back(b);
+  }
+  return out;
+}
+
 // ¬c as ORed single comparisons (empty = never; {nullopt} = always).
 std::vector<std::optional<ArgCondition>> Negate(const ArgCondition& c, bool args32) {
   const uint64_t max = DomainMax(args32);
@@ -165,9 +199,28 @@ std::vector<std::optional<ArgCondition>> Negate(const ArgCondition& c, bool args
 
 }  // namespace
 
-bool ConditionHolds(const ArgCondition& raw, uint64_t arg, bool args32) {
-  ArgCondition c = Truncated(raw, args32);
-  if (args32) arg &= 0xffffffffULL;
+ArgWidths ArgWidths::For(Arch arch, std::string_view syscall) {
+  ArgWidths w;
+  if (Is32BitArgs(arch)) {
+    for (bool& b : w.is32) b = true;
+    w.datum64 = false;
+    return w;
+  }
+  // Parameters the kernel declares int / unsigned int (it uses the low half).
+  static const std::pair<std::string_view, std::vector<unsigned>> k32[] = {
+      {"socket", {0, 1, 2}}, {"socketpair", {0, 1, 2}}, {"ioctl", {0, 1}}, {"personality", {0}},
+      {"prctl", {0}},        {"fcntl", {0, 1}},         {"setsockopt", {0, 1, 2}}, {"getsockopt", {0, 1, 2}},
+      {"kill", {0, 1}},      {"tgkill", {0, 1, 2}},     {"tkill", {0, 1}},   {"open", {1}},
+      {"openat", {0, 2}},    {"mkdir", {1}},            {"mkdirat", {0, 2}}, {"fchmod", {0, 1}}};
+  for (const auto& [name, idx] : k32)
+    if (name == syscall)
+      for (unsigned i : idx) w.is32[i] = true;
+  return w;
+}
+
+bool ConditionHolds(const ArgCondition& raw, uint64_t arg, const ArgWidths& w) {
+  ArgCondition c = Truncated(raw, w);
+  if (w.is32[c.index]) arg &= 0xffffffffULL;
   switch (c.op) {
     case CmpOp::kEq: return arg == c.value;
     case CmpOp::kNe: return arg != c.value;
@@ -180,18 +233,18 @@ bool ConditionHolds(const ArgCondition& raw, uint64_t arg, bool args32) {
   return false;
 }
 
-bool ConjunctionHolds(const Conjunction& conj, const uint64_t args[6], bool args32) {
+bool ConjunctionHolds(const Conjunction& conj, const uint64_t args[6], const ArgWidths& w) {
   for (const auto& c : conj)
-    if (!ConditionHolds(c, args[c.index], args32)) return false;
+    if (!ConditionHolds(c, args[c.index], w)) return false;
   return true;
 }
 
-Result<Disjunction> Normalize(const Conjunction& conj, bool args32) {
+Result<Disjunction> Normalize(const Conjunction& conj, const ArgWidths& w) {
   std::map<unsigned, std::vector<ArgCondition>> by_arg;
-  for (const auto& c : conj) by_arg[c.index].push_back(Truncated(c, args32));
+  for (const auto& c : conj) by_arg[c.index].push_back(Truncated(c, w));
   Disjunction out{Conjunction{}};
   for (const auto& [index, conds] : by_arg) {
-    RAMPART_ASSIGN_OR_RETURN(auto alts, NormalizeArg(index, conds, args32));
+    RAMPART_ASSIGN_OR_RETURN(auto alts, NormalizeArg(index, conds, w));
     Disjunction next;
     for (const auto& partial : out)
       for (const auto& alt : alts) {
@@ -205,10 +258,10 @@ Result<Disjunction> Normalize(const Conjunction& conj, bool args32) {
   return out;
 }
 
-Result<Disjunction> NormalizeAll(const Disjunction& any_of, bool args32) {
+Result<Disjunction> NormalizeAll(const Disjunction& any_of, const ArgWidths& w) {
   Disjunction out;
   for (const auto& conj : any_of) {
-    RAMPART_ASSIGN_OR_RETURN(auto d, Normalize(conj, args32));
+    RAMPART_ASSIGN_OR_RETURN(auto d, Normalize(conj, w));
     for (auto& c : d) {
       if (c.empty()) return Disjunction{Conjunction{}};  // always true
       if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(std::move(c));
@@ -217,13 +270,13 @@ Result<Disjunction> NormalizeAll(const Disjunction& any_of, bool args32) {
   return out;
 }
 
-Result<Disjunction> Complement(const Disjunction& any_of, bool args32) {
+Result<Disjunction> Complement(const Disjunction& any_of, const ArgWidths& w) {
   // ¬(C1 ∨ C2 ∨ ...) = ¬C1 ∧ ¬C2 ∧ ...; ¬(a ∧ b) = ¬a ∨ ¬b.
   Disjunction acc{Conjunction{}};
   for (const auto& conj : any_of) {
     std::vector<std::optional<ArgCondition>> terms;
     for (const auto& c : conj)
-      for (auto& t : Negate(Truncated(c, args32), args32)) terms.push_back(t);
+      for (auto& t : Negate(Truncated(c, w), w.is32[c.index])) terms.push_back(t);
     bool always = std::any_of(terms.begin(), terms.end(), [](const auto& t) { return !t.has_value(); });
     if (always) continue;  // this conjunction never holds: its negation is "always"
     Disjunction next;
@@ -236,7 +289,7 @@ Result<Disjunction> Complement(const Disjunction& any_of, bool args32) {
     acc = std::move(next);
     if (acc.empty()) return acc;
   }
-  return NormalizeAll(acc, args32);
+  return NormalizeAll(acc, w);
 }
 
 }  // namespace rampart::security

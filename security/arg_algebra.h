@@ -6,10 +6,15 @@
 //    arithmetic; middle intervals become masked-equality blocks);
 //  - Complement: the argument vectors no rule matches, in the same form, so
 //    that they can get the profile's `default` action explicitly.
-// All of it is per architecture: on 32-bit-argument arches values are
-// truncated to 32 bits first, as libseccomp compares only those.
+// All of it is per architecture and argument: a 32-bit argument (every
+// argument on x86/x32; `int`/`unsigned int` parameters such as socket's
+// family or ioctl's request on x86_64, where the kernel ignores the upper
+// half) is compared on its low 32 bits only. On x86_64 such conditions are
+// emitted as masked comparisons that leave the upper half out, so garbage
+// there cannot slip a value past a rule.
 #pragma once
 
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -21,12 +26,18 @@ using Conjunction = std::vector<ArgCondition>;
 // ORed conjunctions. Empty = matches nothing; one empty conjunction = always.
 using Disjunction = std::vector<Conjunction>;
 
-Result<Disjunction> Normalize(const Conjunction& conj, bool args32);
-Result<Disjunction> NormalizeAll(const Disjunction& any_of, bool args32);
-Result<Disjunction> Complement(const Disjunction& any_of, bool args32);
+struct ArgWidths {
+  bool is32[6] = {};    // compare only the low 32 bits of this argument
+  bool datum64 = true;  // the filter compares 64-bit values (x86_64)
+  static ArgWidths For(Arch arch, std::string_view syscall);
+};
 
-// Evaluates a condition against an argument the way libseccomp's BPF does.
-bool ConditionHolds(const ArgCondition& c, uint64_t arg, bool args32);
-bool ConjunctionHolds(const Conjunction& conj, const uint64_t args[6], bool args32);
+Result<Disjunction> Normalize(const Conjunction& conj, const ArgWidths& w);
+Result<Disjunction> NormalizeAll(const Disjunction& any_of, const ArgWidths& w);
+Result<Disjunction> Complement(const Disjunction& any_of, const ArgWidths& w);
+
+// Evaluates a condition the way the policy means it (and the program must do).
+bool ConditionHolds(const ArgCondition& c, uint64_t arg, const ArgWidths& w);
+bool ConjunctionHolds(const Conjunction& conj, const uint64_t args[6], const ArgWidths& w);
 
 }  // namespace rampart::security

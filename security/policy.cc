@@ -30,7 +30,7 @@ Action SeccompPolicy::Evaluate(const seccomp_data& d) const {
   if (!sp.conditional()) return sp.action;
   const uint64_t* args = reinterpret_cast<const uint64_t*>(d.args);
   for (const auto& conj : sp.any_of)
-    if (ConjunctionHolds(conj, args, Is32BitArgs(*arch))) return sp.action;
+    if (ConjunctionHolds(conj, args, ArgWidths::For(*arch, *name))) return sp.action;
   return default_action;
 }
 

@@ -70,10 +70,10 @@ class ArchBuilder {
   Status AddSyscall(const std::string& name, const SyscallPolicy& sp) {
     if (!SyscallNumber(arch_, name)) return Ok();  // does not exist on this architecture
     if (!sp.conditional()) return Add(name, sp.action, {});
-    const bool args32 = Is32BitArgs(arch_);
-    RAMPART_ASSIGN_OR_RETURN(Disjunction match, NormalizeAll(sp.any_of, args32));
+    const ArgWidths widths = ArgWidths::For(arch_, name);
+    RAMPART_ASSIGN_OR_RETURN(Disjunction match, NormalizeAll(sp.any_of, widths));
     if (match.size() == 1 && match[0].empty()) return Add(name, sp.action, {});
-    RAMPART_ASSIGN_OR_RETURN(Disjunction rest, Complement(sp.any_of, args32));
+    RAMPART_ASSIGN_OR_RETURN(Disjunction rest, Complement(sp.any_of, widths));
     if (rest.size() == 1 && rest[0].empty()) return Add(name, p_.default_action, {});
     if (match.empty()) return Add(name, p_.default_action, {});
     if (sp.action == p_.default_action) return Add(name, sp.action, {});

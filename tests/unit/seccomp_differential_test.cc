@@ -138,3 +138,34 @@ TEST(SeccompDifferential, X32BitNotAllowedByNativeAllowWithAllArches) {
 
 }  // namespace
 }  // namespace rampart::security
+
+namespace rampart::security {
+namespace {
+
+// int/unsigned int parameters: the kernel ignores the upper half, so the
+// filter must too (ioctl(fd, TIOCSTI | 1<<32) is TIOCSTI to the kernel).
+TEST(SeccompDifferential, UpperHalfOfIntArgumentsCannotBypassRules) {
+  auto loader = Loader();
+  auto p = loader.Load("default");
+  ASSERT_TRUE(p.has_value()) << p.error().message();
+  auto compiled = CompilePolicy(*p);
+  ASSERT_TRUE(compiled.has_value()) << compiled.error().message();
+  auto verdict = [&](const char* name, unsigned idx, uint64_t v) {
+    seccomp_data d{};
+    d.arch = AuditArch(Arch::kX86_64);
+    d.nr = static_cast<int>(*SyscallNumber(Arch::kX86_64, name));
+    d.args[idx] = v;
+    return *RunBpf(compiled->seccomp.insns, d);
+  };
+  const uint32_t deny = p->seccomp.default_action.ToSeccompRet();
+  EXPECT_EQ(verdict("ioctl", 1, 0x5412), deny);
+  EXPECT_EQ(verdict("ioctl", 1, 0x100005412ULL), deny);
+  EXPECT_EQ(verdict("ioctl", 1, 0xffffffff0000541cULL), deny);
+  EXPECT_EQ(verdict("ioctl", 1, 0x5413), Action::Allow().ToSeccompRet());
+  EXPECT_EQ(verdict("socket", 0, 40), deny);
+  EXPECT_EQ(verdict("socket", 0, 0x10000000028ULL), deny);
+  EXPECT_EQ(verdict("socket", 0, 2), Action::Allow().ToSeccompRet());
+}
+
+}  // namespace
+}  // namespace rampart::security
