@@ -100,13 +100,20 @@ struct DirectPlan {
 
 scmp_compare ToScmp(sec::CmpOp op) {
   switch (op) {
-    case sec::CmpOp::kEq: return SCMP_CMP_EQ;
-    case sec::CmpOp::kNe: return SCMP_CMP_NE;
-    case sec::CmpOp::kLt: return SCMP_CMP_LT;
-    case sec::CmpOp::kLe: return SCMP_CMP_LE;
-    case sec::CmpOp::kGt: return SCMP_CMP_GT;
-    case sec::CmpOp::kGe: return SCMP_CMP_GE;
-    case sec::CmpOp::kMaskedEq: return SCMP_CMP_MASKED_EQ;
+    case sec::CmpOp::kEq:
+      return SCMP_CMP_EQ;
+    case sec::CmpOp::kNe:
+      return SCMP_CMP_NE;
+    case sec::CmpOp::kLt:
+      return SCMP_CMP_LT;
+    case sec::CmpOp::kLe:
+      return SCMP_CMP_LE;
+    case sec::CmpOp::kGt:
+      return SCMP_CMP_GT;
+    case sec::CmpOp::kGe:
+      return SCMP_CMP_GE;
+    case sec::CmpOp::kMaskedEq:
+      return SCMP_CMP_MASKED_EQ;
   }
   return SCMP_CMP_EQ;
 }
@@ -115,12 +122,13 @@ using ActionConj = std::pair<sec::Action, sec::Conjunction>;
 
 // The (action, conditions) rules rampart emits for one conditional syscall on
 // an architecture with 32- or 64-bit argument comparisons.
-Result<std::vector<ActionConj>> ConditionalRules(const sec::SeccompPolicy& p, const sec::SyscallPolicy& sp,
-                                                 bool args32) {
-  auto match = sec::NormalizeAll(sp.any_of, args32);
+Result<std::vector<ActionConj>> ConditionalRules(const sec::SeccompPolicy& p,
+                                                 const sec::SyscallPolicy& sp,
+                                                 const sec::ArgWidths& widths) {
+  auto match = sec::NormalizeAll(sp.any_of, widths);
   if (!match) return match.error();
   if (match->size() == 1 && (*match)[0].empty()) return std::vector<ActionConj>{{sp.action, {}}};
-  auto rest = sec::Complement(sp.any_of, args32);
+  auto rest = sec::Complement(sp.any_of, widths);
   if (!rest) return rest.error();
   if ((rest->size() == 1 && (*rest)[0].empty()) || match->empty())
     return std::vector<ActionConj>{{p.default_action, {}}};
@@ -169,12 +177,12 @@ Result<DirectPlan> PlanDirect(const sec::Policy& policy, const Config& cfg) {
     // (libseccomp then compares the low 32 bits on x86/x32).
     std::vector<ActionConj> rules64, rules32;
     if (has64) {
-      auto r = ConditionalRules(p, sp, false);
+      auto r = ConditionalRules(p, sp, sec::ArgWidths::For(Arch::kX86_64, name));
       if (!r) return r.error().Wrap(name);
       rules64 = std::move(*r);
     }
     if (has32) {
-      auto r = ConditionalRules(p, sp, true);
+      auto r = ConditionalRules(p, sp, sec::ArgWidths::For(Arch::kX86, name));
       if (!r) return r.error().Wrap(name);
       rules32 = std::move(*r);
     }
@@ -195,9 +203,11 @@ Result<std::vector<sock_filter>> ExportBpf(void* ctx) {
   int rc = seccomp_export_bpf(ctx, fd.get());
   if (rc < 0) return Error::FromErrno(-rc, "seccomp_export_bpf");
   off_t size = lseek(fd.get(), 0, SEEK_END);
-  if (size < 0 || size % sizeof(sock_filter) != 0) return Error::Internal("malformed exported program");
+  if (size < 0 || size % sizeof(sock_filter) != 0)
+    return Error::Internal("malformed exported program");
   std::vector<sock_filter> insns(size / sizeof(sock_filter));
-  if (pread(fd.get(), insns.data(), size, 0) != size) return Error::FromErrno(errno, "read exported program");
+  if (pread(fd.get(), insns.data(), size, 0) != size)
+    return Error::FromErrno(errno, "read exported program");
   return insns;
 }
 
@@ -249,7 +259,8 @@ Result<std::vector<sock_filter>> BuildRampart(const sec::Policy& policy, const C
 // Verdicts of the direct program that differ from the IR's (a sanity check
 // that the baseline applies the same rules), over every syscall number of
 // each filtered arch and a few argument values.
-size_t CountMismatches(const sec::Policy& policy, const Config& cfg, const std::vector<sock_filter>& prog) {
+size_t CountMismatches(const sec::Policy& policy, const Config& cfg,
+                       const std::vector<sock_filter>& prog) {
   sec::Policy p = WithArches(policy, cfg.arches);
   const uint64_t values[] = {0, 1, 8, 40, 0x5412, 0xffffffffull, 0x100000000ull, ~0ull};
   size_t bad = 0;
@@ -302,57 +313,68 @@ struct BenchInputs {
 
 void RegisterCompileBenchmarks(const BenchInputs& in, bool quick) {
   auto tune = [quick](benchmark::internal::Benchmark* b) {
-    b->Unit(benchmark::kMicrosecond)->MinTime(quick ? 0.01 : 0.05)->Repetitions(quick ? 3 : 7)->ReportAggregatesOnly(true);
+    b->Unit(benchmark::kMicrosecond)
+        ->MinTime(quick ? 0.01 : 0.05)
+        ->Repetitions(quick ? 3 : 7)
+        ->ReportAggregatesOnly(true);
   };
   for (const Config& cfg : Configs()) {
     const std::string n = cfg.name;
-    tune(benchmark::RegisterBenchmark(("rampart_compile/" + n).c_str(), [&in, cfg](benchmark::State& st) {
-      sec::Policy p = WithArches(in.policy, cfg.arches);
-      for (auto _ : st) {
-        auto c = sec::CompilePolicy(p, {cfg.optimize});
-        if (!c) return st.SkipWithError(c.error().message().c_str());
-        benchmark::DoNotOptimize(c->seccomp.insns.data());
-      }
-    }));
-    tune(benchmark::RegisterBenchmark(("rampart_resolve+compile/" + n).c_str(), [&in, cfg](benchmark::State& st) {
-      for (auto _ : st) {
-        auto p = in.loader->Load(in.profile);
-        if (!p) return st.SkipWithError(p.error().message().c_str());
-        p->seccomp.arches = cfg.arches;
-        std::sort(p->seccomp.arches.begin(), p->seccomp.arches.end());
-        auto c = sec::CompilePolicy(*p, {cfg.optimize});
-        if (!c) return st.SkipWithError(c.error().message().c_str());
-        benchmark::DoNotOptimize(c->seccomp.insns.data());
-      }
-    }));
-    tune(benchmark::RegisterBenchmark(("libseccomp_direct/" + n).c_str(), [&in, n](benchmark::State& st) {
-      const DirectPlan& plan = in.plans.at(n);
-      for (auto _ : st) {
-        auto prog = BuildDirect(plan);
-        if (!prog) return st.SkipWithError(prog.error().message().c_str());
-        benchmark::DoNotOptimize(prog->data());
-      }
-    }));
+    tune(benchmark::RegisterBenchmark(("rampart_compile/" + n).c_str(),
+                                      [&in, cfg](benchmark::State& st) {
+                                        sec::Policy p = WithArches(in.policy, cfg.arches);
+                                        for (auto _ : st) {
+                                          auto c = sec::CompilePolicy(p, {cfg.optimize});
+                                          if (!c)
+                                            return st.SkipWithError(c.error().message().c_str());
+                                          benchmark::DoNotOptimize(c->seccomp.insns.data());
+                                        }
+                                      }));
+    tune(benchmark::RegisterBenchmark(
+        ("rampart_resolve+compile/" + n).c_str(), [&in, cfg](benchmark::State& st) {
+          for (auto _ : st) {
+            auto p = in.loader->Load(in.profile);
+            if (!p) return st.SkipWithError(p.error().message().c_str());
+            p->seccomp.arches = cfg.arches;
+            std::sort(p->seccomp.arches.begin(), p->seccomp.arches.end());
+            auto c = sec::CompilePolicy(*p, {cfg.optimize});
+            if (!c) return st.SkipWithError(c.error().message().c_str());
+            benchmark::DoNotOptimize(c->seccomp.insns.data());
+          }
+        }));
+    tune(benchmark::RegisterBenchmark(("libseccomp_direct/" + n).c_str(),
+                                      [&in, n](benchmark::State& st) {
+                                        const DirectPlan& plan = in.plans.at(n);
+                                        for (auto _ : st) {
+                                          auto prog = BuildDirect(plan);
+                                          if (!prog)
+                                            return st.SkipWithError(prog.error().message().c_str());
+                                          benchmark::DoNotOptimize(prog->data());
+                                        }
+                                      }));
   }
   // Where rampart's time goes: the seccomp compiler alone (libseccomp +
   // argument algebra + its self-check), the self-check alone, the hash.
   for (const Config& cfg : Configs()) {
     tune(benchmark::RegisterBenchmark(("part_compile_seccomp/" + std::string(cfg.name)).c_str(),
                                       [&in, cfg](benchmark::State& st) {
-      sec::Policy p = WithArches(in.policy, cfg.arches);
-      for (auto _ : st) {
-        auto c = sec::CompileSeccomp(p.seccomp, {cfg.optimize});
-        if (!c) return st.SkipWithError(c.error().message().c_str());
-        benchmark::DoNotOptimize(c->insns.data());
-      }
-    }));
-    tune(benchmark::RegisterBenchmark(("part_self_check/" + std::string(cfg.name)).c_str(),
-                                      [&in, cfg](benchmark::State& st) {
-      sec::Policy p = WithArches(in.policy, cfg.arches);
-      auto prog = BuildDirect(in.plans.at(cfg.name));  // same size as rampart's; only the check is timed
-      if (!prog) return st.SkipWithError(prog.error().message().c_str());
-      for (auto _ : st) benchmark::DoNotOptimize(sec::DiffProgram(p.seccomp, *prog, false).checked);
-    }));
+                                        sec::Policy p = WithArches(in.policy, cfg.arches);
+                                        for (auto _ : st) {
+                                          auto c = sec::CompileSeccomp(p.seccomp, {cfg.optimize});
+                                          if (!c)
+                                            return st.SkipWithError(c.error().message().c_str());
+                                          benchmark::DoNotOptimize(c->insns.data());
+                                        }
+                                      }));
+    tune(benchmark::RegisterBenchmark(
+        ("part_self_check/" + std::string(cfg.name)).c_str(), [&in, cfg](benchmark::State& st) {
+          sec::Policy p = WithArches(in.policy, cfg.arches);
+          auto prog = BuildDirect(
+              in.plans.at(cfg.name));  // same size as rampart's; only the check is timed
+          if (!prog) return st.SkipWithError(prog.error().message().c_str());
+          for (auto _ : st)
+            benchmark::DoNotOptimize(sec::DiffProgram(p.seccomp, *prog, false).checked);
+        }));
   }
   tune(benchmark::RegisterBenchmark("part_policy_hash", [&in](benchmark::State& st) {
     for (auto _ : st) benchmark::DoNotOptimize(sec::PolicyHash(in.policy).size());
@@ -418,7 +440,8 @@ double BestNsPerCall(long (*fn)(), int iterations, int rounds) {
 
 // Forks a child that times every call, installs `prog` (none if empty),
 // times them again and writes a CallResult to a pipe.
-Result<CallResult> MeasureInChild(const std::vector<sock_filter>& prog, int iterations, int rounds) {
+Result<CallResult> MeasureInChild(const std::vector<sock_filter>& prog, int iterations,
+                                  int rounds) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Error::FromErrno(errno, "pipe2");
   UniqueFd rd(fds[0]), wr(fds[1]);
@@ -431,9 +454,11 @@ Result<CallResult> MeasureInChild(const std::vector<sock_filter>& prog, int iter
     CPU_SET(cpu < 0 ? 0 : cpu, &one);
     sched_setaffinity(0, sizeof(one), &one);
     CallResult res{};
-    for (size_t i = 0; i < kCalls.size(); ++i) res.floor_ns[i] = BestNsPerCall(kCalls[i].fn, iterations, rounds);
+    for (size_t i = 0; i < kCalls.size(); ++i)
+      res.floor_ns[i] = BestNsPerCall(kCalls[i].fn, iterations, rounds);
     if (!prog.empty()) {
-      sock_fprog fprog{static_cast<unsigned short>(prog.size()), const_cast<sock_filter*>(prog.data())};
+      sock_fprog fprog{static_cast<unsigned short>(prog.size()),
+                       const_cast<sock_filter*>(prog.data())};
       if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
           syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0)
         res.install_errno = errno;
@@ -482,7 +507,6 @@ struct Variant {
   std::array<CallStats, kCalls.size()> calls;
 };
 
-
 int Fail(const std::string& what, const Error& e) {
   std::fprintf(stderr, "policy_bench: %s: %s\n", what.c_str(), e.message().c_str());
   return 1;
@@ -514,23 +538,31 @@ int main(int argc, char** argv) {
   if (!policy) return Fail("load profile " + profile, policy.error());
 
   BenchInputs in{&*loader, profile, *policy, {}};
-  std::printf("policy_bench: profile '%s', %zu syscalls in the IR (%zu conditional), default %s, unknown %s\n",
-              profile.c_str(), policy->seccomp.syscalls.size(),
-              static_cast<size_t>(std::count_if(policy->seccomp.syscalls.begin(), policy->seccomp.syscalls.end(),
-                                                [](const auto& kv) { return kv.second.conditional(); })),
-              policy->seccomp.default_action.ToString().c_str(), policy->seccomp.unknown_action.ToString().c_str());
+  std::printf(
+      "policy_bench: profile '%s', %zu syscalls in the IR (%zu conditional), default %s, unknown "
+      "%s\n",
+      profile.c_str(), policy->seccomp.syscalls.size(),
+      static_cast<size_t>(std::count_if(policy->seccomp.syscalls.begin(),
+                                        policy->seccomp.syscalls.end(),
+                                        [](const auto& kv) { return kv.second.conditional(); })),
+      policy->seccomp.default_action.ToString().c_str(),
+      policy->seccomp.unknown_action.ToString().c_str());
 
   // Programs for sections 2 and 3. A configuration that fails to compile is
   // reported and left out of the measurements that need its program.
   std::vector<Variant> variants;
   for (const Config& cfg : Configs()) {
     Variant r{std::string("rampart ") + cfg.name, &cfg, {}, {}, 0, {}};
-    if (auto prog = BuildRampart(*policy, cfg)) r.prog = std::move(*prog);
-    else r.error = prog.error().message();
+    if (auto prog = BuildRampart(*policy, cfg))
+      r.prog = std::move(*prog);
+    else
+      r.error = prog.error().message();
     Variant d{std::string("direct  ") + cfg.name, &cfg, {}, {}, 0, {}};
     if (auto plan = PlanDirect(*policy, cfg)) {
-      if (auto prog = BuildDirect(*plan, &d.refused)) d.prog = std::move(*prog);
-      else d.error = prog.error().message();
+      if (auto prog = BuildDirect(*plan, &d.refused))
+        d.prog = std::move(*prog);
+      else
+        d.error = prog.error().message();
       in.plans[cfg.name] = std::move(*plan);
     } else {
       d.error = plan.error().message();
@@ -539,7 +571,8 @@ int main(int argc, char** argv) {
     variants.push_back(std::move(d));
   }
   for (const auto& v : variants)
-    if (!v.error.empty()) std::printf("  %s: cannot compile: %s\n", v.label.c_str(), v.error.c_str());
+    if (!v.error.empty())
+      std::printf("  %s: cannot compile: %s\n", v.label.c_str(), v.error.c_str());
 
   std::map<std::string, double> us;
   if (!calls_only) {
@@ -553,9 +586,11 @@ int main(int argc, char** argv) {
 
   // ---- 3. per-call cost, round robin over the filters so that drift on a
   // shared VM hits every filter alike.
-  const int iterations = quick ? 50000 : 100000;
-  const int rounds = quick ? 3 : 3;
-  const int reps = quick ? 1 : 5;
+  // Many short rounds and the best of them: on a shared VM a round that
+  // got preempted only ever gets slower, so the minimum is the stable figure.
+  const int iterations = 10000;
+  const int rounds = quick ? 10 : 30;
+  const int reps = quick ? 1 : 3;
   for (int rep = 0; rep < reps; ++rep) {
     for (auto& v : variants) {
       if (v.prog.empty()) continue;
@@ -574,15 +609,20 @@ int main(int argc, char** argv) {
   std::printf("\n== summary: rampart vs libseccomp direct, same run ==\n");
   size_t divergent = 0;
   for (const auto& [n, plan] : in.plans) divergent = std::max(divergent, plan.divergent);
-  std::printf("baseline: one libseccomp context with the same arches and the rules rampart emits, added by name\n"
-              "(%zu conditional syscalls need other rules on the 32-bit arches; the 3-arch baseline gives them the\n"
-              " 64-bit rules, while rampart builds one context per arch and merges them)\n",
-              divergent);
+  std::printf(
+      "baseline: one libseccomp context with the same arches and the rules rampart emits, added by "
+      "name\n"
+      "(%zu conditional syscalls need other rules on the 32-bit arches; the 3-arch baseline gives "
+      "them the\n"
+      " 64-bit rules, while rampart builds one context per arch and merges them)\n",
+      divergent);
 
   if (!calls_only) {
-    std::printf("\n-- compile time, median us (ratio = rampart / direct; < 1 means rampart is faster) --\n");
-    std::printf("%-14s %12s %16s %12s %10s %16s\n", "config", "rampart", "resolve+compile", "direct", "ratio",
-                "ratio w/resolve");
+    std::printf(
+        "\n-- compile time, median us (ratio = rampart / direct; < 1 means rampart is faster) "
+        "--\n");
+    std::printf("%-14s %12s %16s %12s %10s %16s\n", "config", "rampart", "resolve+compile",
+                "direct", "ratio", "ratio w/resolve");
     for (const Config& cfg : Configs()) {
       std::string n = cfg.name;
       auto get = [&](const std::string& k) { return us.count(k) ? us[k] : 0.0; };
@@ -594,11 +634,12 @@ int main(int argc, char** argv) {
           std::snprintf(b, sizeof(b), "%.1f", x);
           return x > 0 ? std::string(b) : std::string("error");
         };
-        std::printf("%-14s %12s %16s %12s   (no ratio: a program failed to compile)\n", n.c_str(), cell(r).c_str(),
-                    cell(rr).c_str(), cell(d).c_str());
+        std::printf("%-14s %12s %16s %12s   (no ratio: a program failed to compile)\n", n.c_str(),
+                    cell(r).c_str(), cell(rr).c_str(), cell(d).c_str());
         continue;
       }
-      std::printf("%-14s %12.1f %16.1f %12.1f %9.2fx %15.2fx\n", n.c_str(), r, rr, d, r / d, rr / d);
+      std::printf("%-14s %12.1f %16.1f %12.1f %9.2fx %15.2fx\n", n.c_str(), r, rr, d, r / d,
+                  rr / d);
     }
     auto get = [&](const std::string& k) { return us.count(k) ? us[k] : 0.0; };
     std::printf("resolve only (ProfileLoader::Load of the profile): %.1f us; PolicyHash: %.1f us\n",
@@ -606,14 +647,17 @@ int main(int argc, char** argv) {
     std::printf("%-14s %22s %24s\n", "config", "CompileSeccomp alone", "of which self-check");
     for (const Config& cfg : Configs()) {
       std::string n = cfg.name;
-      std::printf("%-14s %22.1f %24.1f\n", n.c_str(), get("part_compile_seccomp/" + n), get("part_self_check/" + n));
+      std::printf("%-14s %22.1f %24.1f\n", n.c_str(), get("part_compile_seccomp/" + n),
+                  get("part_self_check/" + n));
     }
   }
 
-  std::printf("\n-- BPF instructions (mismatches: verdicts that differ from the IR over every syscall number x 16\n"
-              "   argument probes, checked with rampart's BPF interpreter) --\n");
-  std::printf("%-14s %8s %8s %8s %10s %12s %8s %11s %9s\n", "config", "rampart", "direct", "ratio", "identical",
-              "direct rules", "refused", "mismatches", "(rampart)");
+  std::printf(
+      "\n-- BPF instructions (mismatches: verdicts that differ from the IR over every syscall "
+      "number x 16\n"
+      "   argument probes, checked with rampart's BPF interpreter) --\n");
+  std::printf("%-14s %8s %8s %8s %10s %12s %8s %11s %9s\n", "config", "rampart", "direct", "ratio",
+              "identical", "direct rules", "refused", "mismatches", "(rampart)");
   for (size_t k = 0; k < variants.size(); k += 2) {
     const Variant& r = variants[k];
     const Variant& d = variants[k + 1];
@@ -621,22 +665,28 @@ int main(int argc, char** argv) {
     std::string rm = rn ? std::to_string(CountMismatches(*policy, *r.cfg, r.prog)) : "-";
     std::string dm = dn ? std::to_string(CountMismatches(*policy, *d.cfg, d.prog)) : "-";
     size_t rules = in.plans.count(d.cfg->name) ? in.plans[d.cfg->name].rules.size() : 0;
-    bool same = rn && rn == dn && std::memcmp(r.prog.data(), d.prog.data(), rn * sizeof(sock_filter)) == 0;
-    std::printf("%-14s %8s %8s %8s %10s %12zu %8zu %11s %9s\n", r.cfg->name, rn ? std::to_string(rn).c_str() : "error",
-                dn ? std::to_string(dn).c_str() : "error",
-                rn && dn ? (std::to_string(static_cast<double>(rn) / dn).substr(0, 4) + "x").c_str() : "-",
-                rn && dn ? (same ? "yes" : "no") : "-", rules, d.refused, dm.c_str(), rm.c_str());
+    bool same =
+        rn && rn == dn && std::memcmp(r.prog.data(), d.prog.data(), rn * sizeof(sock_filter)) == 0;
+    std::printf(
+        "%-14s %8s %8s %8s %10s %12zu %8zu %11s %9s\n", r.cfg->name,
+        rn ? std::to_string(rn).c_str() : "error", dn ? std::to_string(dn).c_str() : "error",
+        rn && dn ? (std::to_string(static_cast<double>(rn) / dn).substr(0, 4) + "x").c_str() : "-",
+        rn && dn ? (same ? "yes" : "no") : "-", rules, d.refused, dm.c_str(), rm.c_str());
   }
 
-  std::printf("\n-- per call: ns added by the filter (median of %d children, each the best of %d rounds x %d calls);\n"
-              "   floor = the same call unfiltered, or for denied calls getppid unfiltered (the body never runs) --\n",
-              reps, rounds, iterations);
+  std::printf(
+      "\n-- per call: ns added by the filter (median of %d children, each the best of %d rounds x "
+      "%d calls);\n"
+      "   floor = the same call unfiltered, or for denied calls getppid unfiltered (the body never "
+      "runs) --\n",
+      reps, rounds, iterations);
   std::printf("%-22s", "filter");
   for (const auto& c : kCalls) std::printf(" | %-27.27s", c.label);
   std::printf("\n%-22s", "floor ns");
   for (size_t i = 0; i < kCalls.size(); ++i) {
     std::vector<double> all;
-    for (const auto& v : variants) all.insert(all.end(), v.calls[i].floor.begin(), v.calls[i].floor.end());
+    for (const auto& v : variants)
+      all.insert(all.end(), v.calls[i].floor.begin(), v.calls[i].floor.end());
     std::printf(" | %27.1f", Median(all));
   }
   std::printf("\n");
@@ -653,17 +703,20 @@ int main(int argc, char** argv) {
     }
     std::printf("\n");
   }
-  std::printf("(the word after each number is what the call returned under the filter; \"!\" = not what the\n"
-              " default profile should give: %s)\n",
-              [] {
-                std::string s;
-                for (const auto& c : kCalls) s += std::string(s.empty() ? "" : ", ") + c.expect;
-                return s;
-              }()
-                  .c_str());
+  std::printf(
+      "(the word after each number is what the call returned under the filter; \"!\" = not what "
+      "the\n"
+      " default profile should give: %s)\n",
+      [] {
+        std::string s;
+        for (const auto& c : kCalls) s += std::string(s.empty() ? "" : ", ") + c.expect;
+        return s;
+      }()
+          .c_str());
 
-  std::printf("\n-- per call ratio: rampart added ns / libseccomp direct tree added ns, same arches "
-              "(<= 1.00 is the goal) --\n");
+  std::printf(
+      "\n-- per call ratio: rampart added ns / libseccomp direct tree added ns, same arches "
+      "(<= 1.00 is the goal) --\n");
   std::printf("%-22s", "rampart filter");
   for (const auto& c : kCalls) std::printf(" | %-27.27s", c.label);
   std::printf("\n");
@@ -680,7 +733,7 @@ int main(int argc, char** argv) {
         continue;
       }
       double r = Median(v.calls[i].added), d = Median(tree->calls[i].added);
-      if (d < 5.0) {
+      if (d < 5.0 || r < 0) {
         std::printf(" | %14.1f vs %5.1f ns  ", r, d);  // too small to divide
       } else {
         std::printf(" | %26.2fx", r / d);
@@ -688,15 +741,19 @@ int main(int argc, char** argv) {
     }
     std::printf("\n");
   }
-  std::printf("(a ratio only where the libseccomp tree adds >= 5 ns; below that both added ns are shown:\n"
-              " the kernel's action cache lets allowed calls without argument checks skip the filter)\n");
+  std::printf(
+      "(a ratio only where the libseccomp tree adds >= 5 ns and rampart > 0; otherwise both added "
+      "ns:\n"
+      " the kernel's action cache lets allowed calls without argument checks skip the filter)\n");
   for (size_t k = 0; k + 1 < variants.size(); k += 2) {
     const Variant& r = variants[k];
     const Variant& d = variants[k + 1];
     if (!r.prog.empty() && r.prog.size() == d.prog.size() &&
         std::memcmp(r.prog.data(), d.prog.data(), r.prog.size() * sizeof(sock_filter)) == 0)
-      std::printf("note: %s is byte-identical to libseccomp direct: per-call differences between them are noise\n",
-                  r.label.c_str());
+      std::printf(
+          "note: %s is byte-identical to libseccomp direct: per-call differences between them are "
+          "noise\n",
+          r.label.c_str());
   }
   benchmark::Shutdown();
   return 0;
