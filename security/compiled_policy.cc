@@ -117,23 +117,43 @@ Result<nlohmann::json> CompiledSummary(const CompiledPolicy& c, bool per_arch_co
   return j;
 }
 
+// A cache entry is HASH.bpf (the program) and HASH.json (sha256 of those
+// bytes and what the summary needs). An entry whose bytes do not match is
+// treated as a miss and rewritten: the cache never hands out a program it
+// cannot vouch for.
 Result<CompiledPolicy> PolicyCache::Get(const Policy& policy, bool* hit) const {
   const std::string hash = PolicyHash(policy);
-  const std::string path = dir_ + "/" + hash + ".bpf";
-  if (auto bytes = ReadFile(path); bytes && !bytes->empty() && bytes->size() % sizeof(sock_filter) == 0) {
-    CompiledPolicy out;
-    out.policy = policy;
-    out.hash = hash;
-    out.seccomp.insns.resize(bytes->size() / sizeof(sock_filter));
-    std::memcpy(out.seccomp.insns.data(), bytes->data(), bytes->size());
-    out.seccomp.tree = policy.seccomp.optimize == Optimize::kTree;
-    if (hit) *hit = true;
-    return out;
+  const std::string bpf_path = dir_ + "/" + hash + ".bpf";
+  const std::string meta_path = dir_ + "/" + hash + ".json";
+  auto bytes = ReadFile(bpf_path);
+  auto meta_text = ReadFile(meta_path);
+  if (bytes && meta_text && !bytes->empty() && bytes->size() % sizeof(sock_filter) == 0) {
+    auto meta = nlohmann::json::parse(*meta_text, nullptr, false);
+    if (meta.is_object() && meta.value("sha256", "") == Sha256Hex(*bytes)) {
+      CompiledPolicy out;
+      out.policy = policy;
+      out.hash = hash;
+      out.seccomp.insns.resize(bytes->size() / sizeof(sock_filter));
+      std::memcpy(out.seccomp.insns.data(), bytes->data(), bytes->size());
+      out.seccomp.tree = meta.value("tree", false);
+      if (meta.contains("rules_per_arch") && meta["rules_per_arch"].is_object()) {
+        for (auto it = meta["rules_per_arch"].begin(); it != meta["rules_per_arch"].end(); ++it)
+          if (auto a = ParseArch(it.key()); a && it.value().is_number_unsigned()) out.seccomp.rules_per_arch[*a] = it.value();
+      }
+      if (hit) *hit = true;
+      return out;
+    }
   }
   if (hit) *hit = false;
   RAMPART_ASSIGN_OR_RETURN(auto compiled, CompilePolicy(policy));
   if (mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) return Error::FromErrno(errno, "mkdir " + dir_);
-  RAMPART_TRY(WriteFileAtomic(path, BpfBytes(compiled.seccomp.insns), 0600));
+  const std::string program = BpfBytes(compiled.seccomp.insns);
+  nlohmann::json meta = {{"sha256", Sha256Hex(program)}, {"tree", compiled.seccomp.tree}};
+  nlohmann::json rules = nlohmann::json::object();
+  for (const auto& [a, n] : compiled.seccomp.rules_per_arch) rules[ArchName(a)] = n;
+  meta["rules_per_arch"] = rules;
+  RAMPART_TRY(WriteFileAtomic(bpf_path, program, 0600));
+  RAMPART_TRY(WriteFileAtomic(meta_path, meta.dump() + "\n", 0600));
   return compiled;
 }
 

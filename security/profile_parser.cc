@@ -353,8 +353,13 @@ Result<ArgCondition> ParseCondition(std::string_view text) {
     return Error::Invalid(shown + ": expected 'argN OP VALUE' or 'argN & MASK == VALUE'");
   size_t i = 3;
   unsigned index = 0;
-  while (i < t.size() && t[i] >= '0' && t[i] <= '9') index = index * 10 + (t[i++] - '0');
-  if (index > kMaxArgIndex) return Error::Invalid(shown + ": argument index " + std::to_string(index) + " is out of range 0-5");
+  while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+    index = index * 10 + (t[i++] - '0');
+    if (index > kMaxArgIndex) {
+      return Error::Invalid(shown + ": argument index " + std::string(t.substr(3, i - 3)) +
+                            (i < t.size() && t[i] >= '0' && t[i] <= '9' ? "..." : "") + " is out of range 0-5");
+    }
+  }
   std::string_view rest = Trim(t.substr(i));
   ArgCondition c;
   c.index = index;

@@ -97,7 +97,9 @@ class Resolver {
     for (const auto& rule : s.rules) {
       for (const auto& e : rule.syscalls) {
         RAMPART_ASSIGN_OR_RETURN(auto names, Expand(e));
-        for (const auto& n : names) by_name[n].push_back(&rule);
+        // One rule naming a syscall twice (directly and through a group) is still one rule.
+        for (const auto& n : names)
+          if (by_name[n].empty() || by_name[n].back() != &rule) by_name[n].push_back(&rule);
       }
     }
     for (const auto& [name, rules] : by_name) {

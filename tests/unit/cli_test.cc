@@ -1,0 +1,258 @@
+// The rampart binary's policy commands, run as a child process (no root).
+// The binary is found next to this test's build tree: BUILD/tests/<test>
+// → BUILD/cli/rampart.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace rampart {
+namespace {
+
+std::string RampartBinary() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  // .../BUILD/tests/rampart_unit_tests → .../BUILD/cli/rampart
+  return (self.parent_path().parent_path() / "cli" / "rampart").string();
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+  std::string Describe() const {
+    return "exit " + std::to_string(exit_code) + "\n--- stdout ---\n" + out.substr(0, 2000) + "\n--- stderr ---\n" + err;
+  }
+};
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/rampart-cli-XXXXXX";
+    const char* d = mkdtemp(tmpl);
+    EXPECT_NE(d, nullptr);
+    path_ = d ? d : "/tmp";
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Runs rampart with `args` in the source tree, RAMPART_ROOT set to an empty
+// temporary state root, and collects stdout, stderr and the exit code.
+RunResult RunRampart(const std::vector<std::string>& args) {
+  RunResult r;
+  const std::string bin = RampartBinary();
+  if (access(bin.c_str(), X_OK) != 0) {
+    ADD_FAILURE() << "rampart binary not found at '" << bin << "' (build the rampart target)";
+    return r;
+  }
+  static TempDir* root = new TempDir();  // shared state root, removed at exit below
+  static const bool cleanup = [] {
+    std::atexit([] { delete root; });
+    return true;
+  }();
+  (void)cleanup;
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+    ADD_FAILURE() << "pipe failed";
+    return r;
+  }
+  std::vector<char*> argv{const_cast<char*>(bin.c_str())};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    if (chdir(RAMPART_SOURCE_DIR) != 0) _exit(120);
+    setenv("RAMPART_ROOT", root->path().c_str(), 1);
+    execv(bin.c_str(), argv.data());
+    _exit(121);
+  }
+  close(out[1]);
+  close(err[1]);
+  if (pid < 0) {
+    close(out[0]);
+    close(err[0]);
+    ADD_FAILURE() << "fork failed";
+    return r;
+  }
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  std::string* bufs[2] = {&r.out, &r.err};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    if (poll(fds, 2, 10000) <= 0) break;  // a hung child is reported by the exit code check
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[65536];
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        bufs[i]->append(buf, static_cast<size_t>(n));
+      } else {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0) close(f.fd);
+  int status = 0;
+  if (open_fds > 0) kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+size_t Lines(const std::string& s) {
+  size_t n = 0;
+  for (char c : s) n += c == '\n';
+  if (!s.empty() && s.back() != '\n') ++n;
+  return n;
+}
+
+bool Contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+TEST(Cli, Version) {
+  auto r = RunRampart({"version"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_FALSE(r.out.empty()) << r.Describe();
+}
+
+TEST(Cli, HelpListsPolicyCompile) {
+  auto r = RunRampart({"--help"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_TRUE(Contains(r.out, "policy compile")) << r.Describe();
+  r = RunRampart({"policy", "compile", "--help"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_TRUE(Contains(r.out, "usage: rampart policy compile")) << r.Describe();
+  EXPECT_TRUE(Contains(r.out, "--output")) << r.Describe();
+}
+
+TEST(Cli, UnknownCommandIsOneErrorLine) {
+  auto r = RunRampart({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 125) << r.Describe();
+  EXPECT_EQ(Lines(r.err), 1u) << r.Describe();
+  EXPECT_TRUE(Contains(r.err, "frobnicate")) << r.Describe();
+  EXPECT_TRUE(r.out.empty()) << r.Describe();
+}
+
+TEST(Cli, ProfileErrorIsOneLineWithPosition) {
+  auto r = RunRampart({"policy", "show", "tests/fixtures/profiles/unknown-syscall.yaml"});
+  EXPECT_EQ(r.exit_code, 125) << r.Describe();
+  EXPECT_EQ(Lines(r.err), 1u) << r.Describe();
+  EXPECT_TRUE(Contains(r.err, "unknown-syscall.yaml:4:36:")) << r.Describe();
+  EXPECT_TRUE(Contains(r.err, "not_a_syscall")) << r.Describe();
+  EXPECT_TRUE(r.out.empty()) << r.Describe();
+}
+
+TEST(Cli, CompileWritesBpfAndSummary) {
+  TempDir dir;
+  const std::string bpf = dir.path() + "/x.bpf";
+  auto r = RunRampart({"policy", "compile", "default", "-o", bpf});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  struct stat st {};
+  ASSERT_EQ(stat(bpf.c_str(), &st), 0) << bpf << " not written\n" << r.Describe();
+  EXPECT_GT(st.st_size, 0);
+  EXPECT_EQ(st.st_size % 8, 0) << "size " << st.st_size << " is not a whole number of sock_filter";
+  std::ifstream in(bpf + ".json");
+  ASSERT_TRUE(in.good()) << bpf << ".json not written";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << "not JSON:\n" << ss.str();
+  ASSERT_TRUE(j.contains("hash") && j.contains("instructions") && j.contains("architectures")) << j.dump(2);
+  EXPECT_EQ(j["hash"].get<std::string>().size(), 64u);
+  EXPECT_EQ(j["instructions"].get<size_t>() * 8, static_cast<size_t>(st.st_size));
+  for (const char* a : {"x86_64", "x86", "x32"}) EXPECT_TRUE(j["architectures"].contains(a)) << a << ": " << j.dump(2);
+  EXPECT_TRUE(Contains(r.out, j["hash"].get<std::string>())) << r.Describe();
+
+  // The same profile again: the same bytes.
+  const std::string bpf2 = dir.path() + "/y.bpf";
+  auto r2 = RunRampart({"policy", "compile", "default", "--output", bpf2});
+  ASSERT_EQ(r2.exit_code, 0) << r2.Describe();
+  std::ifstream a(bpf, std::ios::binary), b(bpf2, std::ios::binary);
+  std::stringstream sa, sb;
+  sa << a.rdbuf();
+  sb << b.rdbuf();
+  EXPECT_EQ(sa.str(), sb.str());
+}
+
+TEST(Cli, FailingCompileWritesNothing) {
+  TempDir dir;
+  // A profile error.
+  auto r = RunRampart({"policy", "compile", "tests/fixtures/profiles/unknown-syscall.yaml", "-o", dir.path() + "/bad.bpf"});
+  EXPECT_EQ(r.exit_code, 125) << r.Describe();
+  EXPECT_EQ(Lines(r.err), 1u) << r.Describe();
+  // A profile that resolves but cannot be compiled exactly.
+  const std::string prof = dir.path() + "/inexpressible.yaml";
+  std::ofstream(prof) << "name: multi-arg\nseccomp:\n  rules:\n"
+                         "    - {syscall: mmap, args: [\"arg2 <= 3\", \"arg2 >= 1\", \"arg3 > 2\"]}\n"
+                         "    - {syscall: socket, args: [\"arg0 != AF_VSOCK\", \"arg1 < 8\"]}\n"
+                         "    - {syscall: socket, args: [\"arg2 == 0x1234567890\"]}\n";
+  auto r2 = RunRampart({"policy", "compile", prof, "-o", dir.path() + "/bad2.bpf"});
+  EXPECT_EQ(r2.exit_code, 125) << r2.Describe();
+  EXPECT_EQ(Lines(r2.err), 1u) << r2.Describe();
+  // Only the input profile is in the directory.
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) files.push_back(e.path().filename());
+  EXPECT_EQ(files, std::vector<std::string>{"inexpressible.yaml"}) << "files were written by a failing compile";
+}
+
+TEST(Cli, ShowJsonIsValid) {
+  auto r = RunRampart({"--format", "json", "policy", "show", "default"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << "not JSON:\n" << r.out.substr(0, 2000);
+  EXPECT_EQ(j["name"], "default");
+  EXPECT_EQ(j["seccomp"]["syscalls"]["read"]["action"], "allow") << j["seccomp"]["syscalls"]["read"].dump();
+  EXPECT_EQ(j["capabilities"]["bounding"].size(), 14u) << j["capabilities"].dump();
+  EXPECT_TRUE(r.err.empty()) << r.Describe();
+}
+
+TEST(Cli, ListYaml) {
+  auto r = RunRampart({"--format", "yaml", "policy", "list"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_TRUE(Contains(r.out, "name: default")) << r.Describe();
+  EXPECT_TRUE(Contains(r.out, "name: web-server")) << r.Describe();
+  auto t = RunRampart({"policy", "list"});
+  ASSERT_EQ(t.exit_code, 0) << t.Describe();
+  EXPECT_TRUE(Contains(t.out, "NAME")) << t.Describe();
+}
+
+TEST(Cli, CheckVerdicts) {
+  auto r = RunRampart({"policy", "check", "default", "socket", "AF_VSOCK"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_TRUE(Contains(r.out, "errno(EPERM)")) << r.Describe();
+  r = RunRampart({"policy", "check", "default", "socket", "AF_INET"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_TRUE(Contains(r.out, "-> allow")) << r.Describe();
+  r = RunRampart({"policy", "check", "default", "unshare", "--arch", "x86"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_TRUE(Contains(r.out, "errno(EPERM)")) << r.Describe();
+  EXPECT_TRUE(Contains(r.out, "x86 unshare")) << r.Describe();
+  r = RunRampart({"--format", "json", "policy", "check", "default", "clone3"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.Describe();
+  EXPECT_EQ(j["action"], "errno(ENOSYS)");
+  EXPECT_EQ(j["intended"], "errno(ENOSYS)");
+  // A name that is no syscall: one error line.
+  r = RunRampart({"policy", "check", "default", "not_a_syscall"});
+  EXPECT_EQ(r.exit_code, 125) << r.Describe();
+  EXPECT_EQ(Lines(r.err), 1u) << r.Describe();
+}
+
+}  // namespace
+}  // namespace rampart
