@@ -34,17 +34,17 @@ Status WriteAll(int fd, std::string_view data, const std::string& what) {
 }
 
 // Creates, fills and syncs the temporary file; the caller removes it on error.
-Status WriteTemp(const std::string& tmp, int fd, std::string_view data, mode_t mode) {
+Status WriteTemp(const std::string& tmp, int fd, std::string_view data, mode_t mode, Durability durability) {
   RAMPART_TRY(WriteAll(fd, data, tmp));
   // mkstemp creates 0600; apply the requested mode explicitly (not umask-ed).
   if (::fchmod(fd, mode) != 0) return Error::FromErrno(errno, "chmod " + tmp);
-  if (::fsync(fd) != 0) return Error::FromErrno(errno, "fsync " + tmp);
+  if (durability == Durability::kDurable && ::fsync(fd) != 0) return Error::FromErrno(errno, "fsync " + tmp);
   return Ok();
 }
 
 }  // namespace
 
-Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) {
+Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode, Durability durability) {
   if (path.empty() || path.back() == '/')
     return Error::Invalid("write " + path + ": not a file path");
   const std::string dir = DirName(path);
@@ -61,11 +61,12 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mo
     return e;
   };
 
-  if (Status s = WriteTemp(tmp, fd.get(), data, mode); !s) return fail(s.error());
+  if (Status s = WriteTemp(tmp, fd.get(), data, mode, durability); !s) return fail(s.error());
   fd.reset();
   if (::rename(tmp.c_str(), path.c_str()) != 0)
     return fail(Error::FromErrno(errno, "rename " + tmp + " to " + path));
 
+  if (durability == Durability::kVolatile) return Ok();
   // The new name is in place; make the directory entry durable too.
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir_fd) return Error::FromErrno(errno, "open " + dir);

@@ -14,7 +14,12 @@ namespace rampart {
 // content or the new one, never a mix: writes a temporary file in the same
 // directory, fsyncs it, renames it over `path`, then fsyncs the directory.
 // The temporary file is removed if any step fails.
-Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// kVolatile skips the fsyncs: readers still see the old or the new content,
+// never a mix, but a crash may lose the write. For state under /run, which
+// does not survive a reboot anyway.
+enum class Durability { kDurable, kVolatile };
+Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode = 0644,
+                       Durability durability = Durability::kDurable);
 
 // Reads the whole file at `path`.
 Result<std::string> ReadFile(const std::string& path);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct Context {
   Logger& log;
   OutputFormat format = OutputFormat::kTable;
   std::string root;  // state root (--root / RAMPART_ROOT)
+  std::optional<std::string> root_flag;  // --root as given, if given
 };
 
 struct Command {
@@ -33,5 +35,6 @@ struct Command {
 
 std::vector<Command> VersionCommands();
 std::vector<Command> PolicyCommands();
+std::vector<Command> ContainerCommands();
 
 }  // namespace rampart::cli

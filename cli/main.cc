@@ -14,7 +14,7 @@ namespace {
 const std::vector<OptSpec> kGlobalOptions = {
     {"verbose", 'v', false, "", "more log output (-v info, -vv debug)"},
     {"log-format", 0, true, "text|json", "log line format on stderr (default text)"},
-    {"format", 'f', true, "table|json|yaml", "output format (default table)"},
+    {"format", 0, true, "table|json|yaml", "output format (default table)"},
     {"root", 0, true, "DIR", "state root (default $RAMPART_ROOT or /var/lib/rampart)"},
     {"help", 'h', false, "", "show help"},
 };
@@ -22,6 +22,7 @@ const std::vector<OptSpec> kGlobalOptions = {
 std::vector<Command> AllCommands() {
   std::vector<Command> all;
   for (auto& c : VersionCommands()) all.push_back(std::move(c));
+  for (auto& c : ContainerCommands()) all.push_back(std::move(c));
   for (auto& c : PolicyCommands()) all.push_back(std::move(c));
   return all;
 }
@@ -63,7 +64,7 @@ int Main(int argc, char** argv) {
   while (first_non_opt < args.size() && args[first_non_opt].starts_with("-") && args[first_non_opt] != "--") {
     // Skip global options (and their values) before the verb.
     const std::string& a = args[first_non_opt];
-    bool takes_value = (a == "--log-format" || a == "--format" || a == "-f" || a == "--root");
+    bool takes_value = (a == "--log-format" || a == "--format" || a == "--root");
     first_non_opt += takes_value ? 2 : 1;
   }
   const Command* cmd = nullptr;
@@ -121,7 +122,7 @@ int Main(int argc, char** argv) {
     PrintCommandHelp(*cmd);
     return 0;
   }
-  Context ctx{log, OutputFormat::kTable, ""};
+  Context ctx{log, OutputFormat::kTable, "", std::nullopt};
   if (parsed->Has("format")) {
     auto f = ParseOutputFormat(parsed->Get("format"));
     if (!f) return Fail(log, f.error());
@@ -129,6 +130,7 @@ int Main(int argc, char** argv) {
   }
   const char* env_root = std::getenv("RAMPART_ROOT");
   ctx.root = parsed->Get("root", env_root && *env_root ? env_root : "/var/lib/rampart");
+  if (parsed->Has("root")) ctx.root_flag = parsed->Get("root");
   auto rc = cmd->run(ctx, *parsed);
   if (!rc) return Fail(log, rc.error());
   return *rc;

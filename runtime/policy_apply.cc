@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,11 +39,21 @@ Status SetCaps(uint64_t permitted, uint64_t effective, uint64_t inheritable) {
   return Ok();
 }
 
-Result<uint64_t> CurrentEffective() {
+Result<uint64_t> CurrentPermitted() {
   __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
   if (syscall(SYS_capget, &hdr, data) != 0) return Error::FromErrno(errno, "capget");
-  return static_cast<uint64_t>(data[0].effective) | (static_cast<uint64_t>(data[1].effective) << 32);
+  return static_cast<uint64_t>(data[0].permitted) | (static_cast<uint64_t>(data[1].permitted) << 32);
+}
+
+Status SwitchIdentity(const Identity& id) {
+  if (setgroups(id.groups.size(), id.groups.data()) != 0) return Error::FromErrno(errno, "setgroups");
+  if (setresgid(id.gid, id.gid, id.gid) != 0) return Error::FromErrno(errno, "setresgid " + std::to_string(id.gid));
+  // Keep the permitted set across the uid change; capset below decides it.
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return Error::FromErrno(errno, "set keepcaps");
+  if (setresuid(id.uid, id.uid, id.uid) != 0) return Error::FromErrno(errno, "setresuid " + std::to_string(id.uid));
+  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return Error::FromErrno(errno, "clear keepcaps");
+  return Ok();
 }
 
 }  // namespace
@@ -53,7 +64,7 @@ Status CheckApplicable(const security::CompiledPolicy& policy) {
   return Ok();
 }
 
-Status ApplyPolicy(const security::CompiledPolicy& compiled) {
+Status ApplyPolicy(const security::CompiledPolicy& compiled, const std::optional<Identity>& identity) {
   const security::Policy& p = compiled.policy;
   for (const auto& r : p.rlimits) {
     rlimit lim{static_cast<rlim_t>(r.soft), static_cast<rlim_t>(r.hard)};
@@ -68,12 +79,13 @@ Status ApplyPolicy(const security::CompiledPolicy& compiled) {
     if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0 && errno != EINVAL)
       return Error::FromErrno(errno, "drop capability " + std::to_string(c) + " from the bounding set");
   }
+  if (identity) RAMPART_TRY(SwitchIdentity(*identity));
   // Without no_new_privs the kernel wants CAP_SYS_ADMIN to install a filter:
   // keep it effective until then; execve recomputes the sets from the
-  // bounding set.
-  RAMPART_ASSIGN_OR_RETURN(uint64_t eff, CurrentEffective());
-  uint64_t keep_for_setup = p.no_new_privileges ? 0 : (eff & (1ULL << CAP_SYS_ADMIN));
-  uint64_t permitted = (p.caps.bounding & eff) | keep_for_setup;
+  // bounding set (root) or the ambient set (other users).
+  RAMPART_ASSIGN_OR_RETURN(uint64_t prm, CurrentPermitted());
+  uint64_t keep_for_setup = p.no_new_privileges ? 0 : (prm & (1ULL << CAP_SYS_ADMIN));
+  uint64_t permitted = (p.caps.bounding & prm) | keep_for_setup;
   RAMPART_TRY(SetCaps(permitted, permitted, p.caps.inheritable & permitted));
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
     return Error::FromErrno(errno, "clear ambient capabilities");
@@ -111,7 +123,7 @@ Result<RunResult> RunUnderPolicy(const security::CompiledPolicy& policy, const s
   if (pid == 0) {
     rd.reset();
     // Report "S<message>" for a setup failure, "E<errno>" for exec.
-    auto st = ApplyPolicy(policy);
+    auto st = ApplyPolicy(policy, std::nullopt);
     if (!st) {
       std::string msg = "S" + st.error().message();
       (void)!write(wr.get(), msg.data(), msg.size());

@@ -4,6 +4,9 @@
 // enforcement path `rampart policy run` uses and container init will use.
 #pragma once
 
+#include <sys/types.h>
+
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,9 +18,16 @@ namespace rampart::runtime {
 // Refuses what this path cannot honour (e.g. notify rules with no supervisor).
 Status CheckApplicable(const security::CompiledPolicy& policy);
 
+// The user the payload runs as (switched after the bounding set is dropped).
+struct Identity {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+};
+
 // Runs in the process that will exec the payload; async-signal-safe apart
 // from error formatting. Every fd >= 3 becomes close-on-exec.
-Status ApplyPolicy(const security::CompiledPolicy& policy);
+Status ApplyPolicy(const security::CompiledPolicy& policy, const std::optional<Identity>& identity);
 
 struct RunResult {
   int wait_status = 0;  // valid when exec_errno == 0

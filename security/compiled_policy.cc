@@ -70,11 +70,59 @@ nlohmann::json PolicyToJson(const Policy& p) {
   return j;
 }
 
-std::string PolicyHash(const Policy& policy) {
-  nlohmann::json j = PolicyToJson(policy);
-  j.erase("chain");  // where the files live does not change the program
-  j.erase("description");
-  return Sha256Hex(j.dump() + "\n" + LibseccompVersion() + "\n" + RAMPART_COMPILER_VERSION);
+// The canonical text hashed for the cache key: every field that changes the
+// compiled artefacts, in a fixed order (not the file chain or description).
+// Built by hand: this runs on every start, and JSON would cost ~10x more.
+std::string PolicyHash(const Policy& p) {
+  std::string t;
+  t.reserve(16384);
+  auto num = [&](uint64_t v) {
+    t += std::to_string(v);
+    t += ' ';
+  };
+  auto action = [&](const Action& a) {
+    num(static_cast<uint64_t>(a.kind));
+    num(a.errno_value);
+  };
+  t += "name ";
+  t += p.name;
+  t += "\nseccomp ";
+  action(p.seccomp.default_action);
+  action(p.seccomp.unknown_action);
+  num(static_cast<uint64_t>(p.seccomp.optimize));
+  for (Arch a : p.seccomp.arches) num(static_cast<uint64_t>(a));
+  t += '\n';
+  for (const auto& [name, sp] : p.seccomp.syscalls) {
+    t += name;
+    t += ' ';
+    action(sp.action);
+    for (const auto& conj : sp.any_of) {
+      t += '|';
+      for (const auto& c : conj) {
+        num(c.index);
+        num(static_cast<uint64_t>(c.op));
+        num(c.value);
+        num(c.mask);
+      }
+    }
+    t += '\n';
+  }
+  t += "caps ";
+  num(p.caps.bounding);
+  num(p.caps.ambient);
+  num(p.caps.inheritable);
+  t += "nnp ";
+  num(p.no_new_privileges);
+  for (const auto& r : p.rlimits) {
+    t += "rlimit " + r.name + ' ';
+    num(r.soft);
+    num(r.hard);
+  }
+  for (const auto& m : p.masked_paths) t += "\nmasked " + m;
+  for (const auto& m : p.readonly_paths) t += "\nreadonly " + m;
+  for (const auto& [k, v] : p.reserved) t += "\nreserved " + k + " " + v;
+  t += "\n" + LibseccompVersion() + "\n" RAMPART_COMPILER_VERSION;
+  return Sha256Hex(t);
 }
 
 Result<CompiledPolicy> CompilePolicy(const Policy& policy, const SeccompCompileOptions& options) {

@@ -24,6 +24,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -261,6 +262,65 @@ static void print_status(void) {
   fclose(f);
 }
 
+/* Container observations: pid, open fds, umount, writes, a fork bomb. */
+static result_t p_umount(void) { return from_ret(syscall(SYS_umount2, "/proc", 2 /* MNT_DETACH */)); }
+
+static void print_fds(void) {
+  /* Every fd other than 0-2 and the one this scan opens. */
+  char list[512] = "";
+  DIR* d = opendir("/proc/self/fd");
+  if (!d) {
+    printf("fds %s\n", strerrorname_np(errno) ? strerrorname_np(errno) : "E?");
+    return;
+  }
+  struct dirent* e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    int fd = atoi(e->d_name);
+    if (fd <= 2 || fd == dirfd(d)) continue;
+    size_t n = strlen(list);
+    snprintf(list + n, sizeof list - n, "%s%d", n ? "," : "", fd);
+  }
+  closedir(d);
+  printf("fds %s\n", list[0] ? list : "none");
+}
+
+static void print_write(const char* path) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  int r = 0;
+  if (fd < 0) {
+    r = errno;
+  } else {
+    if (write(fd, "1", 1) < 0) r = errno;
+    close(fd);
+  }
+  printf("write:%s %s\n", path, r == 0 ? "OK" : (strerrorname_np(r) ? strerrorname_np(r) : "E?"));
+}
+
+/* Forks children that sleep until `limit` or the first failure; reports how
+   many were created and the error, then kills them all. */
+static void print_forkbomb(long limit) {
+  pid_t* pids = calloc((size_t)limit, sizeof(pid_t));
+  long n = 0;
+  int err = 0;
+  for (; n < limit; n++) {
+    pid_t p = fork();
+    if (p < 0) {
+      err = errno;
+      break;
+    }
+    if (p == 0) {
+      pause();
+      _exit(0);
+    }
+    pids[n] = p;
+  }
+  for (long i = 0; i < n; i++) kill(pids[i], SIGKILL);
+  for (long i = 0; i < n; i++) waitpid(pids[i], NULL, 0);
+  free(pids);
+  printf("forkbomb %ld %s\n", n, err ? (strerrorname_np(err) ? strerrorname_np(err) : "E?") : "OK");
+}
+
 struct probe {
   const char* name;
   result_t (*fn)(void);
@@ -283,6 +343,7 @@ static const struct probe probes[] = {
     {"int80_getpid", p_int80_getpid},
     {"clone_newuser", p_clone_newuser},
     {"clone3", p_clone3},
+    {"umount", p_umount},
 };
 
 int main(int argc, char** argv) {
@@ -295,6 +356,22 @@ int main(int argc, char** argv) {
     const char* name = argv[i];
     if (strcmp(name, "status") == 0) {
       print_status();
+      continue;
+    }
+    if (strcmp(name, "pid") == 0) {
+      printf("pid %d\n", (int)getpid());
+      continue;
+    }
+    if (strcmp(name, "fds") == 0) {
+      print_fds();
+      continue;
+    }
+    if (strncmp(name, "write:", 6) == 0) {
+      print_write(name + 6);
+      continue;
+    }
+    if (strncmp(name, "forkbomb:", 9) == 0) {
+      print_forkbomb(atol(name + 9));
       continue;
     }
     if (strncmp(name, "exit:", 5) == 0) {

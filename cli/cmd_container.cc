@@ -1,0 +1,266 @@
+// rampart create|start|run|stop|kill|freeze|unfreeze|ls|info|attach|exec|logs|destroy|gc
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/atomic_file.h"
+#include "base/strings.h"
+#include "cli/command.h"
+#include "runtime/container_manager.h"
+
+namespace rampart::cli {
+namespace {
+
+using runtime::ContainerManager;
+
+ContainerManager Manager(Context& ctx) {
+  return ContainerManager(runtime::Paths::From(ctx.root_flag), ctx.log);
+}
+
+Result<std::string> Name(const ParsedArgs& a) {
+  if (a.positional.empty()) return Error::Invalid("expected a container NAME (see --help)");
+  if (a.positional.size() > 1) return Error::Invalid("unexpected argument '" + a.positional[1] + "' (commands go after --)");
+  return a.positional[0];
+}
+
+Result<int> ParseSignal(const std::string& s) {
+  if (auto n = ParseUint64(s); n && *n > 0 && *n < 65) return static_cast<int>(*n);
+  std::string name = s.starts_with("SIG") ? s.substr(3) : s;
+  for (int sig = 1; sig < 65; ++sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    if (abbrev && name == abbrev) return sig;
+  }
+  return Error::Invalid("unknown signal '" + s + "'");
+}
+
+std::string Age(int64_t seconds) {
+  if (seconds < 0) return "-";
+  if (seconds < 120) return std::to_string(seconds) + "s";
+  if (seconds < 7200) return std::to_string(seconds / 60) + "m";
+  if (seconds < 172800) return std::to_string(seconds / 3600) + "h";
+  return std::to_string(seconds / 86400) + "d";
+}
+
+nlohmann::json InfoJson(const runtime::ContainerInfo& i) {
+  nlohmann::json j = {{"name", i.state.name},
+                      {"state", runtime::StatusName(i.state.status)},
+                      {"pid", i.state.init_pid},
+                      {"ip", i.state.ip},
+                      {"profile", i.spec.profile.empty() ? i.state.profile : i.spec.profile},
+                      {"uptime_seconds", i.uptime_seconds}};
+  if (i.state.exit_code) j["exit_code"] = *i.state.exit_code;
+  if (i.state.exit_signal) j["exit_signal"] = *i.state.exit_signal;
+  if (!i.error.empty()) j["error"] = i.error;
+  return j;
+}
+
+Result<runtime::CreateOptions> CreateOptionsFrom(const ParsedArgs& a, const std::string& name) {
+  runtime::CreateOptions o;
+  o.name = name;
+  o.template_ref = a.Get("template", "busybox");
+  if (a.Has("profile")) o.profile = a.Get("profile");
+  if (a.Has("config")) o.config_file = a.Get("config");
+  o.allow_dangerous = a.Has("allow-dangerous");
+  if (a.has_rest) o.command = a.rest;
+  return o;
+}
+
+Result<int> Create(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  RAMPART_ASSIGN_OR_RETURN(auto opts, CreateOptionsFrom(a, name));
+  RAMPART_TRY(Manager(ctx).Create(opts));
+  Emit(ctx.format, {{"name", name}, {"state", "created"}}, "created " + name + "\n");
+  return 0;
+}
+
+Result<int> Start(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  RAMPART_TRY(Manager(ctx).Start(name));
+  Emit(ctx.format, {{"name", name}, {"state", "running"}}, "started " + name + "\n");
+  return 0;
+}
+
+// Exit codes of the payload pass through; a payload that cannot be exec'd
+// is 126/127 as with podman.
+Result<int> ExecFailureCode(const Error& e) {
+  if (e.message().find("exec ") != std::string::npos) {
+    if (e.kind() == ErrorKind::kNotFound) return kExitNotFound;
+    if (e.err() == EACCES || e.err() == ENOEXEC || e.err() == EISDIR) return kExitCannotInvoke;
+  }
+  return e;
+}
+
+Result<int> Run(Context& ctx, const ParsedArgs& a) {
+  if (a.positional.empty()) return Error::Invalid("expected a container NAME (see --help)");
+  std::string name = a.positional[0];
+  auto m = Manager(ctx);
+  RAMPART_ASSIGN_OR_RETURN(auto opts, CreateOptionsFrom(a, name));
+  RAMPART_TRY(m.Create(opts));
+  auto remove = [&]() {
+    if (a.Has("rm")) {
+      if (auto st = m.Destroy(name, true); !st) ctx.log.Warn("--rm: " + st.error().message());
+    }
+  };
+  if (a.Has("detach")) {
+    auto st = m.Start(name);
+    if (!st) {
+      remove();
+      return ExecFailureCode(st.error());
+    }
+    Emit(ctx.format, {{"name", name}, {"state", "running"}}, name + "\n");
+    return 0;
+  }
+  auto rc = m.RunForeground(name);
+  remove();
+  if (!rc) {
+    ctx.log.Error(rc.error().message());
+    auto code = ExecFailureCode(rc.error());
+    return code ? *code : kExitError;
+  }
+  return *rc;
+}
+
+Result<int> Stop(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  auto t = ParseUint64(a.Get("time", "10"));
+  if (!t || *t > 3600) return Error::Invalid("--time must be 0-3600 seconds");
+  RAMPART_TRY(Manager(ctx).Stop(name, static_cast<int>(*t)));
+  Emit(ctx.format, {{"name", name}, {"state", "stopped"}}, "stopped " + name + "\n");
+  return 0;
+}
+
+Result<int> Kill(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  RAMPART_ASSIGN_OR_RETURN(int sig, ParseSignal(a.Get("signal", "KILL")));
+  RAMPART_TRY(Manager(ctx).Kill(name, sig));
+  return 0;
+}
+
+Result<int> Freeze(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  RAMPART_TRY(Manager(ctx).Freeze(name));
+  Emit(ctx.format, {{"name", name}, {"state", "frozen"}}, "froze " + name + "\n");
+  return 0;
+}
+
+Result<int> Unfreeze(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  RAMPART_TRY(Manager(ctx).Unfreeze(name));
+  Emit(ctx.format, {{"name", name}, {"state", "running"}}, "unfroze " + name + "\n");
+  return 0;
+}
+
+Result<int> Ls(Context& ctx, const ParsedArgs&) {
+  RAMPART_ASSIGN_OR_RETURN(auto all, Manager(ctx).List());
+  nlohmann::json j = nlohmann::json::array();
+  std::vector<std::vector<std::string>> rows{{"NAME", "STATE", "PID", "IP", "PROFILE", "UPTIME"}};
+  for (const auto& i : all) {
+    j.push_back(InfoJson(i));
+    rows.push_back({i.state.name, runtime::StatusName(i.state.status) + (i.error.empty() ? "" : " (" + i.error + ")"),
+                    i.state.init_pid > 0 && i.state.status != runtime::ContainerStatus::kStopped ? std::to_string(i.state.init_pid) : "-",
+                    i.state.ip.empty() ? "-" : i.state.ip, i.spec.profile.empty() ? i.state.profile : i.spec.profile,
+                    i.state.status == runtime::ContainerStatus::kRunning || i.state.status == runtime::ContainerStatus::kFrozen
+                        ? Age(i.uptime_seconds)
+                        : "-"});
+  }
+  Emit(ctx.format, j, FormatTable(rows));
+  return 0;
+}
+
+Result<int> Info(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  auto m = Manager(ctx);
+  RAMPART_ASSIGN_OR_RETURN(auto i, m.Info(name));
+  nlohmann::json j = InfoJson(i);
+  j["rootfs"] = i.spec.rootfs;
+  j["command"] = i.spec.command;
+  j["hostname"] = i.spec.hostname;
+  j["policy_hash"] = i.state.policy_hash;
+  j["cgroups"] = i.state.cgroup_paths;
+  j["allow_dangerous"] = i.spec.allow_dangerous;
+  j["config"] = m.paths().ConfigFile(name);
+  j["log"] = m.paths().LogFile(name);
+  std::string human;
+  for (auto it = j.begin(); it != j.end(); ++it)
+    human += it.key() + ": " + (it.value().is_string() ? it.value().get<std::string>() : it.value().dump()) + "\n";
+  if (i.spec.allow_dangerous) human += "WARNING: this container may run a profile with high-severity audit findings\n";
+  Emit(ctx.format, j, human);
+  return 0;
+}
+
+Result<int> Attach(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  if (!a.has_rest || a.rest.empty()) return Error::Invalid("no command: rampart attach NAME -- CMD [ARGS...]");
+  auto rc = Manager(ctx).Attach(name, a.rest);
+  if (!rc) return ExecFailureCode(rc.error());
+  return *rc;
+}
+
+Result<int> Logs(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  auto paths = runtime::Paths::From(ctx.root_flag);
+  auto text = ReadFile(paths.LogFile(name));
+  if (!text) {
+    if (access(paths.ContainerDir(name).c_str(), F_OK) != 0) return Error::NotFound("no container named " + name);
+    if (text.error().err() == ENOENT) return 0;  // never started detached: no output yet
+    return text.error();
+  }
+  (void)!write(1, text->data(), text->size());
+  return 0;
+}
+
+Result<int> Destroy(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  RAMPART_TRY(Manager(ctx).Destroy(name, a.Has("force")));
+  Emit(ctx.format, {{"name", name}, {"state", "destroyed"}}, "destroyed " + name + "\n");
+  return 0;
+}
+
+Result<int> Gc(Context& ctx, const ParsedArgs&) {
+  RAMPART_ASSIGN_OR_RETURN(auto report, Manager(ctx).Gc());
+  std::string human;
+  for (const auto& r : report.removed) human += "removed " + r + "\n";
+  if (report.removed.empty()) human = "nothing to collect\n";
+  Emit(ctx.format, {{"removed", report.removed}}, human);
+  return 0;
+}
+
+const std::vector<OptSpec> kCreateOptions = {
+    {"template", 't', true, "TEMPLATE", "busybox (default) or dir:PATH"},
+    {"profile", 0, true, "PROFILE", "security profile (default: default)"},
+    {"config", 0, true, "FILE", "container config YAML (see docs/container-config.md)"},
+    {"allow-dangerous", 0, false, "", "accept a profile with high-severity audit findings"},
+};
+
+}  // namespace
+
+std::vector<Command> ContainerCommands() {
+  std::vector<Command> c;
+  c.push_back({"create", "NAME [-t TEMPLATE] [--profile P] [--config FILE] [-- CMD...]", "create a container", "", kCreateOptions, Create});
+  c.push_back({"start", "NAME", "start a created container in the background (its output goes to 'rampart logs')", "", {}, Start});
+  std::vector<OptSpec> run_opts = kCreateOptions;
+  run_opts.push_back({"detach", 'd', false, "", "start in the background and print the name"});
+  run_opts.push_back({"rm", 0, false, "", "destroy the container when it exits"});
+  c.push_back({"run", "NAME [OPTIONS] [-- CMD...]", "create and start a container (foreground; exit code passthrough)",
+               "In the foreground rampart is the container's monitor: stdio is passed through,\n"
+               "SIGINT/SIGTERM/SIGHUP are forwarded, and the exit code is the payload's.",
+               run_opts, Run});
+  c.push_back({"stop", "NAME [-t SECONDS]", "stop a container: SIGTERM, then SIGKILL after the timeout", "",
+               {{"time", 't', true, "SECONDS", "grace period before SIGKILL (default 10)"}}, Stop});
+  c.push_back({"kill", "NAME [-s SIGNAL]", "send a signal to the container's init", "",
+               {{"signal", 's', true, "SIGNAL", "name or number (default KILL)"}}, Kill});
+  c.push_back({"freeze", "NAME", "freeze every process of a container (cgroup freezer)", "", {}, Freeze});
+  c.push_back({"unfreeze", "NAME", "thaw a frozen container", "", {}, Unfreeze});
+  c.push_back({"ls", "", "list containers (name, state, pid, ip, profile, uptime)", "", {}, Ls});
+  c.push_back({"info", "NAME", "show one container", "", {}, Info});
+  c.push_back({"attach", "NAME -- CMD [ARGS...]", "run a command inside a running container (its namespaces, cgroup and policy)", "", {}, Attach});
+  c.push_back({"exec", "NAME -- CMD [ARGS...]", "alias of attach", "", {}, Attach});
+  c.push_back({"logs", "NAME", "print the output of a detached container", "", {}, Logs});
+  c.push_back({"destroy", "NAME [-f]", "remove a stopped container (with -f: stop it first)", "",
+               {{"force", 'f', false, "", "stop a running container, remove a broken one"}}, Destroy});
+  c.push_back({"gc", "", "remove leftovers of crashed runs (only rampart's own cgroups and directories)", "", {}, Gc});
+  return c;
+}
+
+}  // namespace rampart::cli

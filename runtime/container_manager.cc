@@ -1,0 +1,452 @@
+#include "runtime/container_manager.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include "base/atomic_file.h"
+#include "base/file_lock.h"
+#include "base/sha256.h"
+#include "runtime/cgroups.h"
+#include "runtime/idmap.h"
+#include "runtime/launcher.h"
+#include "runtime/monitor.h"
+#include "runtime/template.h"
+#include "security/audit.h"
+#include "security/compiled_policy.h"
+#include "security/resolver.h"
+
+namespace rampart::runtime {
+namespace {
+
+// The lock file is removed by destroy (while held), so a lock taken on a
+// file that has since been unlinked or replaced is retried.
+Result<FileLock> LockContainer(const Paths& paths, const std::string& name) {
+  const std::string path = paths.LockFile(name);
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    auto lock = FileLock::Acquire(path, true, false);
+    if (!lock) return Error(ErrorKind::kExists, "container " + name + " is busy (another rampart command holds its lock)");
+    struct stat held {}, now {};
+    if (fstat(lock->fd(), &held) == 0 && stat(path.c_str(), &now) == 0 && held.st_ino == now.st_ino &&
+        held.st_dev == now.st_dev)
+      return lock;
+  }
+  return Error(ErrorKind::kExists, "container " + name + " is busy (its lock file keeps changing)");
+}
+
+// Each state root owns one cgroup parent, so that gc (or anything else) in
+// one root never touches another root's containers.
+std::string CgroupParent(const Paths& paths) {
+  if (paths.root == "/var/lib/rampart") return "rampart";
+  return "rampart-" + Sha256Hex(paths.root).substr(0, 12);
+}
+
+Result<CgroupManager> Cgroups(const Paths& paths) { return CgroupManager::Detect(CgroupParent(paths)); }
+
+Result<ContainerSpec> LoadSpec(const Paths& paths, const std::string& name) {
+  auto text = ReadFile(paths.ConfigFile(name));
+  if (!text) {
+    struct stat st {};
+    if (stat(paths.ContainerDir(name).c_str(), &st) != 0)
+      return Error::NotFound("no container named " + name);
+    return text.error();
+  }
+  RAMPART_ASSIGN_OR_RETURN(auto defaults, LoadDefaults(paths));
+  return ParseContainerSpec(*text, paths.ConfigFile(name), defaults);
+}
+
+// The container's profile, audited and compiled (from the cache when
+// possible: starting never recompiles an unchanged profile).
+Result<security::CompiledPolicy> PolicyFor(const Paths& paths, const ContainerSpec& spec, Logger& log) {
+  RAMPART_ASSIGN_OR_RETURN(auto loader,
+                           security::ProfileLoader::Create({paths.root + "/policies", paths.conf_dir + "/policies"}));
+  RAMPART_ASSIGN_OR_RETURN(auto policy, loader.Load(spec.profile));
+  int high = 0;
+  std::string first;
+  for (const auto& f : security::AuditPolicy(policy)) {
+    if (f.severity != security::Severity::kHigh) continue;
+    if (!high++) first = f.pos.ToString() + ": " + f.message + " [" + f.id + "]";
+  }
+  if (high > 0 && !spec.allow_dangerous) {
+    return Error::Invalid("profile " + policy.name + " has " + std::to_string(high) +
+                          " high-severity audit finding(s), first: " + first +
+                          "; fix the profile or create the container with --allow-dangerous");
+  }
+  if (high > 0) log.Warn("starting with a dangerous profile (--allow-dangerous)", {{"profile", policy.name}, {"first", first}});
+  mkdir(paths.root.c_str(), 0700);
+  mkdir((paths.root + "/cache").c_str(), 0700);
+  return security::PolicyCache(paths.PolicyCacheDir()).Get(policy);
+}
+
+CgroupLimits LimitsOf(const ContainerSpec& spec) {
+  CgroupLimits l;
+  l.memory_bytes = spec.limits.memory_bytes;
+  l.pids_max = spec.limits.pids_max;
+  l.cpu_weight = spec.limits.cpu_weight;
+  l.cpus = spec.limits.cpus;
+  return l;
+}
+
+// A pidfd for `pid` only if it is still the process recorded (start time).
+Result<UniqueFd> OpenVerifiedPidfd(int pid, uint64_t start_time) {
+  if (pid <= 0) return Error::NotFound("no process recorded");
+  UniqueFd fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (!fd) return Error::FromErrno(errno, "pidfd_open " + std::to_string(pid));
+  auto st = StateStore::ProcessStartTime(pid);
+  if (!st || *st != start_time) return Error::NotFound("process " + std::to_string(pid) + " is gone (pid reused)");
+  return fd;
+}
+
+bool WaitPidfd(int fd, int timeout_ms) {
+  pollfd p{fd, POLLIN, 0};
+  int rc;
+  do {
+    rc = poll(&p, 1, timeout_ms);
+  } while (rc < 0 && errno == EINTR);
+  return rc > 0;
+}
+
+}  // namespace
+
+Status ContainerManager::Create(const CreateOptions& o) {
+  RAMPART_TRY(ValidateName(o.name));
+  mkdir(paths_.root.c_str(), 0700);
+  mkdir((paths_.root + "/containers").c_str(), 0700);
+  RAMPART_TRY(store_.Claim(o.name));
+  // From here on, a failure removes everything this create made.
+  auto rollback = [&](const Error& e) -> Error {
+    if (auto st = store_.Remove(o.name); !st) return e.WithCleanupFailure(st.error());
+    unlink(paths_.LockFile(o.name).c_str());
+    return e;
+  };
+  auto lock = LockContainer(paths_, o.name);
+  if (!lock) return rollback(lock.error());
+  auto defaults = LoadDefaults(paths_);
+  if (!defaults) return rollback(defaults.error());
+  std::string text = "name: " + o.name + "\n";
+  std::string file = paths_.ConfigFile(o.name);
+  if (o.config_file) {
+    auto t = ReadFile(*o.config_file);
+    if (!t) return rollback(t.error().Wrap("read container config"));
+    text = *t;
+    file = *o.config_file;
+  }
+  auto spec = ParseContainerSpec(text, file, *defaults);
+  if (!spec) return rollback(spec.error());
+  spec->name = o.name;
+  if (spec->hostname.empty()) spec->hostname = o.name;
+  if (o.profile) spec->profile = *o.profile;
+  if (!o.command.empty()) spec->command = o.command;
+  spec->allow_dangerous = spec->allow_dangerous || o.allow_dangerous;
+  if (spec->rootfs.empty()) {
+    auto rootfs = ResolveTemplate(o.template_ref, paths_.RootfsDir(o.name));
+    if (!rootfs) return rollback(rootfs.error());
+    spec->rootfs = *rootfs;
+    spec->template_ref = o.template_ref;
+    if (spec->namespaces.user && o.template_ref == "busybox") {
+      // Our own rootfs: shift its ownership into the container's id range.
+      if (auto st = ShiftOwnership(spec->rootfs, spec->uid_map, spec->gid_map); !st) return rollback(st.error());
+    }
+  }
+  auto policy = PolicyFor(paths_, *spec, log_);
+  if (!policy) return rollback(policy.error());
+  if (auto st = WriteFileAtomic(paths_.ConfigFile(o.name), SerializeContainerSpec(*spec), 0600); !st)
+    return rollback(st.error());
+  ContainerState state;
+  state.name = o.name;
+  state.status = ContainerStatus::kCreated;
+  state.created_at = static_cast<int64_t>(time(nullptr));
+  state.profile = spec->profile;
+  state.policy_hash = policy->hash;
+  if (auto st = store_.WriteState(state); !st) return rollback(st.error());
+  return Ok();
+}
+
+namespace {
+
+struct Prepared {
+  ContainerSpec spec;
+  security::CompiledPolicy policy;
+  Cgroup cgroup;
+};
+
+Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std::string& name, Logger& log) {
+  RAMPART_ASSIGN_OR_RETURN(auto spec, LoadSpec(paths, name));
+  if (auto state = store.ReadState(name); state && store.LiveStatus(*state) != ContainerStatus::kStopped &&
+                                          state->status != ContainerStatus::kCreated) {
+    return Error(ErrorKind::kExists, "container " + name + " is already running");
+  }
+  RAMPART_ASSIGN_OR_RETURN(auto policy, PolicyFor(paths, spec, log));
+  RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths));
+  RAMPART_ASSIGN_OR_RETURN(auto cgroup, cgm.Create(name, LimitsOf(spec)));
+  return Prepared{std::move(spec), std::move(policy), std::move(cgroup)};
+}
+
+}  // namespace
+
+Status ContainerManager::Start(const std::string& name) {
+  RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
+  RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_));
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) {
+    (void)prepared.cgroup.Destroy();
+    return Error::FromErrno(errno, "pipe");
+  }
+  UniqueFd ready_rd(ready[0]), ready_wr(ready[1]);
+  mkdir(paths_.run.c_str(), 0700);
+  mkdir(paths_.RunDir(name).c_str(), 0700);
+  pid_t pid = fork();
+  if (pid < 0) {
+    (void)prepared.cgroup.Destroy();
+    return Error::FromErrno(errno, "fork monitor");
+  }
+  if (pid == 0) {
+    // Daemonize: new session, reparented away from the CLI, stdio on /dev/null.
+    ready_rd.reset();
+    setsid();
+    pid_t monitor = fork();
+    if (monitor != 0) _exit(monitor < 0 ? 1 : 0);
+    int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd < 3; ++fd) dup2(null_fd, fd);
+    if (null_fd > 2) close(null_fd);
+    Logger quiet(2, LogLevel::kError);
+    MonitorSetup setup{paths_, std::move(prepared.spec), std::move(prepared.policy), std::move(prepared.cgroup), false,
+                       ready_wr.release()};
+    auto rc = RunMonitor(std::move(setup), quiet);
+    _exit(rc ? 0 : 1);
+  }
+  ready_wr.reset();
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  std::string reply;
+  char buf[1024];
+  ssize_t n;
+  while ((n = read(ready_rd.get(), buf, sizeof buf)) != 0) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    reply.append(buf, n);
+  }
+  if (reply.starts_with("OK")) return Ok();
+  if (reply.starts_with("ERR ")) return Error::Internal("start " + name + ": " + reply.substr(4));
+  return Error::Internal("start " + name + ": the monitor died before the container ran");
+}
+
+Result<int> ContainerManager::RunForeground(const std::string& name) {
+  RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
+  RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_));
+  mkdir(paths_.run.c_str(), 0700);
+  mkdir(paths_.RunDir(name).c_str(), 0700);
+  MonitorSetup setup{paths_, std::move(prepared.spec), std::move(prepared.policy), std::move(prepared.cgroup), true, -1};
+  return RunMonitor(std::move(setup), log_);
+}
+
+Status ContainerManager::Kill(const std::string& name, int sig) {
+  RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
+  if (store_.LiveStatus(state) == ContainerStatus::kStopped)
+    return Error::Invalid("container " + name + " is not running");
+  RAMPART_ASSIGN_OR_RETURN(auto fd, OpenVerifiedPidfd(state.init_pid, state.init_start_time));
+  if (syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) != 0)
+    return Error::FromErrno(errno, "signal container " + name);
+  return Ok();
+}
+
+Status ContainerManager::Stop(const std::string& name, int timeout_seconds) {
+  RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
+  auto cgm = Cgroups(paths_);
+  std::optional<Cgroup> cgroup;
+  if (cgm) {
+    if (auto cg = cgm->Open(name); cg) cgroup = std::move(*cg);
+  }
+  if (store_.LiveStatus(state) != ContainerStatus::kStopped) {
+    if (cgroup) (void)cgroup->Thaw();  // a frozen init cannot handle SIGTERM
+    if (auto fd = OpenVerifiedPidfd(state.init_pid, state.init_start_time); fd) {
+      if (timeout_seconds > 0) {
+        syscall(SYS_pidfd_send_signal, fd->get(), SIGTERM, nullptr, 0);
+        if (!WaitPidfd(fd->get(), timeout_seconds * 1000))
+          log_.Info("container did not stop on SIGTERM, killing", {{"container", name}});
+      }
+      syscall(SYS_pidfd_send_signal, fd->get(), SIGKILL, nullptr, 0);
+      if (cgroup) (void)cgroup->KillAll(SIGKILL);
+      WaitPidfd(fd->get(), 10000);
+    }
+  }
+  // Let the monitor finish its teardown; if it is gone, do it here.
+  if (auto mon = OpenVerifiedPidfd(state.monitor_pid, state.monitor_start_time); mon) {
+    if (WaitPidfd(mon->get(), 10000)) return Ok();
+  }
+  RAMPART_ASSIGN_OR_RETURN(auto latest, store_.ReadState(name));
+  if (latest.status == ContainerStatus::kStopped && !cgroup) return Ok();
+  return TeardownContainer(store_, latest, cgroup ? &*cgroup : nullptr);
+}
+
+Status ContainerManager::Freeze(const std::string& name) {
+  RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
+  if (store_.LiveStatus(state) == ContainerStatus::kStopped) return Error::Invalid("container " + name + " is not running");
+  RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths_));
+  RAMPART_ASSIGN_OR_RETURN(auto cg, cgm.Open(name));
+  return cg.Freeze();
+}
+
+Status ContainerManager::Unfreeze(const std::string& name) {
+  RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
+  if (store_.LiveStatus(state) == ContainerStatus::kStopped) return Error::Invalid("container " + name + " is not running");
+  RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths_));
+  RAMPART_ASSIGN_OR_RETURN(auto cg, cgm.Open(name));
+  return cg.Thaw();
+}
+
+Result<ContainerInfo> ContainerManager::Info(const std::string& name) const {
+  ContainerInfo info;
+  info.state.name = name;
+  auto spec = LoadSpec(paths_, name);
+  if (!spec && spec.error().kind() == ErrorKind::kNotFound) return spec.error();
+  if (spec) info.spec = *spec;
+  else info.error = spec.error().message();
+  auto state = store_.ReadState(name);
+  if (!state) {
+    info.state.status = ContainerStatus::kUnknown;
+    info.error = state.error().message();
+    return info;
+  }
+  info.state = *state;
+  ContainerStatus live = store_.LiveStatus(*state);
+  if (state->status == ContainerStatus::kCreated && live == ContainerStatus::kStopped) live = ContainerStatus::kCreated;
+  if (live == ContainerStatus::kRunning) {
+    if (auto cgm = Cgroups(paths_); cgm) {
+      if (auto cg = cgm->Open(name); cg) {
+        if (auto frozen = cg->Frozen(); frozen && *frozen) live = ContainerStatus::kFrozen;
+      }
+    }
+    info.uptime_seconds = static_cast<int64_t>(time(nullptr)) - state->started_at;
+  }
+  info.state.status = live;
+  return info;
+}
+
+Result<std::vector<ContainerInfo>> ContainerManager::List() const {
+  std::vector<ContainerInfo> out;
+  auto names = store_.ListNames();
+  if (!names) {
+    if (names.error().err() == ENOENT) return out;
+    return names.error();
+  }
+  for (const auto& n : *names) {
+    auto info = Info(n);
+    if (info) {
+      out.push_back(std::move(*info));
+    } else {
+      ContainerInfo broken;
+      broken.state.name = n;
+      broken.state.status = ContainerStatus::kUnknown;
+      broken.error = info.error().message();
+      out.push_back(std::move(broken));
+    }
+  }
+  return out;
+}
+
+Result<int> ContainerManager::Attach(const std::string& name, const std::vector<std::string>& argv) {
+  if (argv.empty()) return Error::Invalid("attach: no command (rampart attach NAME -- CMD [ARGS...])");
+  RAMPART_ASSIGN_OR_RETURN(auto spec, LoadSpec(paths_, name));
+  RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
+  if (store_.LiveStatus(state) == ContainerStatus::kStopped) return Error::Invalid("container " + name + " is not running");
+  RAMPART_ASSIGN_OR_RETURN(auto pidfd, OpenVerifiedPidfd(state.init_pid, state.init_start_time));
+  RAMPART_ASSIGN_OR_RETURN(auto policy, PolicyFor(paths_, spec, log_));
+  RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths_));
+  RAMPART_ASSIGN_OR_RETURN(auto cg, cgm.Open(name));
+  AttachRequest req;
+  req.init_pidfd = pidfd.get();
+  req.init_pid = state.init_pid;
+  req.spec = &spec;
+  req.policy = &policy;
+  req.cgroup = &cg;
+  req.argv = argv;
+  RAMPART_ASSIGN_OR_RETURN(pid_t pid, runtime::Attach(req));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return Error::FromErrno(errno, "wait for attached command");
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+Status ContainerManager::Destroy(const std::string& name, bool force) {
+  RAMPART_TRY(ValidateName(name));
+  struct stat st {};
+  if (stat(paths_.ContainerDir(name).c_str(), &st) != 0) return Error::NotFound("no container named " + name);
+  auto state = store_.ReadState(name);
+  if (state && store_.LiveStatus(*state) != ContainerStatus::kStopped) {
+    if (!force) return Error::Invalid("container " + name + " is running: stop it first, or destroy -f");
+    RAMPART_TRY(Stop(name, 0));
+  } else if (!state && !force) {
+    return state.error().Wrap("destroy " + name + " (use -f to remove it anyway)");
+  }
+  if (auto cgm = Cgroups(paths_); cgm) {
+    if (auto cg = cgm->Open(name); cg) RAMPART_TRY(cg->Destroy());
+  }
+  RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
+  RAMPART_TRY(store_.Remove(name));
+  unlink(paths_.LockFile(name).c_str());  // released after the unlink: waiters retry
+  return Ok();
+}
+
+Result<GcReport> ContainerManager::Gc() {
+  GcReport report;
+  auto names = store_.ListNames();
+  std::vector<std::string> known = names ? *names : std::vector<std::string>{};
+  auto live = [&](const std::string& n) {
+    auto s = store_.ReadState(n);
+    return s && store_.LiveStatus(*s) != ContainerStatus::kStopped;
+  };
+  // Half-created containers (a create killed before config.yaml was written).
+  for (const auto& n : known) {
+    struct stat st {};
+    if (stat(paths_.ConfigFile(n).c_str(), &st) != 0 && !live(n)) {
+      if (auto r = store_.Remove(n); r) report.removed.push_back("container directory " + paths_.ContainerDir(n));
+    }
+  }
+  // Cgroups below our parent that no live container owns.
+  if (auto cgm = Cgroups(paths_); cgm) {
+    if (auto cgs = cgm->List(); cgs) {
+      for (const auto& n : *cgs) {
+        if (live(n)) continue;
+        if (auto cg = cgm->Open(n); cg && cg->Destroy()) report.removed.push_back("cgroup " + n);
+      }
+    }
+  }
+  // Stale state: recorded running, nothing alive → stopped.
+  for (const auto& n : known) {
+    auto s = store_.ReadState(n);
+    if (s && s->status != ContainerStatus::kStopped && s->status != ContainerStatus::kCreated && !live(n)) {
+      if (TeardownContainer(store_, *s, nullptr)) report.removed.push_back("stale running state of " + n);
+      unlink(paths_.MonitorSocket(n).c_str());
+    }
+  }
+  // Run directories of containers that no longer exist.
+  if (DIR* d = opendir(paths_.run.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n == "." || n == ".." || n == "networks") continue;
+      struct stat st {};
+      if (stat(paths_.ContainerDir(n).c_str(), &st) == 0) continue;
+      std::string dir = paths_.RunDir(n);
+      unlink(paths_.StateFile(n).c_str());
+      unlink(paths_.MonitorSocket(n).c_str());
+      if (rmdir(dir.c_str()) == 0) report.removed.push_back("run directory " + dir);
+    }
+    closedir(d);
+  }
+  return report;
+}
+
+}  // namespace rampart::runtime

@@ -1,0 +1,318 @@
+#include "runtime/launcher.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/atomic_file.h"
+#include "runtime/idmap.h"
+#include "runtime/state_store.h"
+
+namespace rampart::runtime {
+namespace {
+
+// What the child reports through the close-on-exec error pipe: nothing
+// (EOF) when execve succeeded.
+void Report(int fd, char kind, const std::string& text) {
+  std::string msg = std::string(1, kind) + text;
+  (void)!write(fd, msg.data(), msg.size());
+}
+
+uint64_t NamespaceFlags(const NamespaceSet& ns) {
+  uint64_t f = 0;
+  if (ns.pid) f |= CLONE_NEWPID;
+  if (ns.mount) f |= CLONE_NEWNS;
+  if (ns.ipc) f |= CLONE_NEWIPC;
+  if (ns.uts) f |= CLONE_NEWUTS;
+  if (ns.net) f |= CLONE_NEWNET;
+  if (ns.cgroup) f |= CLONE_NEWCGROUP;
+  if (ns.user) f |= CLONE_NEWUSER;
+  if (ns.time) f |= 0x80;  // CLONE_NEWTIME
+  return f;
+}
+
+Status LoopbackUp() {
+  UniqueFd s(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!s) return Error::FromErrno(errno, "socket for lo");
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (ioctl(s.get(), SIOCGIFFLAGS, &ifr) != 0) return Error::FromErrno(errno, "get lo flags");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(s.get(), SIOCSIFFLAGS, &ifr) != 0) return Error::FromErrno(errno, "bring lo up");
+  return Ok();
+}
+
+std::string EnvValue(const std::vector<std::string>& env, const std::string& key) {
+  for (const auto& e : env)
+    if (e.starts_with(key + "=")) return e.substr(key.size() + 1);
+  return "";
+}
+
+// execve with a PATH search in the container's environment; returns errno.
+int ExecPayload(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  std::vector<char*> cargv, cenv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
+  cenv.push_back(nullptr);
+  if (argv[0].find('/') != std::string::npos) {
+    execve(cargv[0], cargv.data(), cenv.data());
+    return errno;
+  }
+  std::string path = EnvValue(env, "PATH");
+  if (path.empty()) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  int err = ENOENT;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    std::string candidate = path.substr(start, end - start) + "/" + argv[0];
+    execve(candidate.c_str(), cargv.data(), cenv.data());
+    if (errno != ENOENT && errno != ENOTDIR) err = errno;  // remember EACCES and the like
+    start = end + 1;
+  }
+  return err;
+}
+
+Status EnterCwd(const std::string& cwd) {
+  if (chdir(cwd.c_str()) != 0) return Error::FromErrno(errno, "chdir " + cwd);
+  char buf[4096];
+  if (!getcwd(buf, sizeof buf) || buf[0] != '/')
+    return Error::Invalid("cwd " + cwd + " is not reachable inside the container root");
+  return Ok();
+}
+
+Identity IdentityOf(const ContainerSpec& spec) {
+  Identity id;
+  id.uid = spec.uid;
+  id.gid = spec.gid;
+  for (uint32_t g : spec.additional_gids) id.groups.push_back(g);
+  return id;
+}
+
+[[noreturn]] void ChildMain(const LaunchRequest& req, int sync_fd, int err_fd, pid_t parent) {
+  const ContainerSpec& spec = *req.spec;
+  (void)parent;
+  // getppid() is 0 in a new pid namespace, so the sync socket is what
+  // tells us the parent is gone: EOF instead of 'G'.
+  if (req.kill_on_parent_death) prctl(PR_SET_PDEATHSIG, SIGKILL);
+  char go = 0;
+  if (read(sync_fd, &go, 1) != 1 || go != 'G') _exit(125);  // parent gave up or died
+  close(sync_fd);
+  auto fail = [&](const std::string& stage, const Error& e) {
+    Report(err_fd, 'S', stage + ": " + e.message());
+    _exit(125);
+  };
+  // Open the rootfs (in our new mount namespace) while we still carry the
+  // creating user's credentials: as the user namespace's root we may not be
+  // able to traverse the 0700 state directories above it.
+  UniqueFd rootfs_fd(open(req.rootfs.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!rootfs_fd) fail("rootfs", Error::FromErrno(errno, "open " + req.rootfs.rootfs));
+  RootfsPlan plan = req.rootfs;
+  plan.rootfs_fd = rootfs_fd.get();
+  if (spec.namespaces.user) {
+    // Become the namespace's root (mapped to an unprivileged host id).
+    if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0) fail("user namespace", Error::FromErrno(errno, "become root"));
+  }
+  for (auto [from, to] : {std::pair{req.stdin_fd, 0}, std::pair{req.stdout_fd, 1}, std::pair{req.stderr_fd, 2}}) {
+    if (from >= 0 && from != to && dup2(from, to) < 0) fail("stdio", Error::FromErrno(errno, "dup2"));
+  }
+  if (setsid() < 0) fail("session", Error::FromErrno(errno, "setsid"));
+  if (spec.namespaces.uts && sethostname(spec.hostname.c_str(), spec.hostname.size()) != 0)
+    fail("hostname", Error::FromErrno(errno, "sethostname " + spec.hostname));
+  if (auto st = SetupRootfs(plan); !st) fail("rootfs", st.error());
+  rootfs_fd.reset();
+  if (spec.namespaces.net) {
+    if (auto st = LoopbackUp(); !st) fail("network", st.error());
+  }
+  if (auto st = EnterCwd(spec.cwd); !st) fail("cwd", st.error());
+  if (auto st = ApplyPolicy(*req.policy, IdentityOf(spec)); !st) fail("policy", st.error());
+  int err = ExecPayload(spec.command, spec.env);
+  Report(err_fd, 'E', std::to_string(err));
+  _exit(err == ENOENT ? 127 : 126);
+}
+
+Status WriteIdMaps(pid_t pid, const ContainerSpec& spec) {
+  const std::string base = "/proc/" + std::to_string(pid);
+  auto write_file = [](const std::string& path, const std::string& text) -> Status {
+    UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return Error::FromErrno(errno, "open " + path);
+    if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      return Error::FromErrno(errno, "write " + path);
+    return Ok();
+  };
+  RAMPART_TRY(write_file(base + "/uid_map", FormatIdMap(spec.uid_map)));
+  RAMPART_TRY(write_file(base + "/gid_map", FormatIdMap(spec.gid_map)));
+  return Ok();
+}
+
+// Reads the child's report; empty = exec succeeded.
+std::string ReadReport(int fd) {
+  std::string report;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) != 0) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    report.append(buf, n);
+  }
+  return report;
+}
+
+Error ReportToError(const std::string& report, const std::string& what) {
+  if (report.starts_with("E")) {
+    int err = std::atoi(report.c_str() + 1);
+    if (err == ENOENT) return Error(ErrorKind::kNotFound, "exec " + what + ": " + std::strerror(err), err);
+    return Error(ErrorKind::kInvalid, "exec " + what + ": " + std::strerror(err), err);
+  }
+  return Error::Internal(report.size() > 1 ? report.substr(1) : "container init died during setup");
+}
+
+}  // namespace
+
+Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
+  RAMPART_TRY(CheckApplicable(*req.policy));
+  int sync[2], err[2];
+  // A socket, not a pipe: send(MSG_NOSIGNAL) to a child that died early
+  // must not SIGPIPE the monitor.
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) != 0) return Error::FromErrno(errno, "socketpair");
+  UniqueFd sync_rd(sync[0]), sync_wr(sync[1]);
+  if (pipe2(err, O_CLOEXEC) != 0) return Error::FromErrno(errno, "pipe");
+  UniqueFd err_rd(err[0]), err_wr(err[1]);
+
+  clone_args args{};
+  int pidfd = -1;
+  args.flags = CLONE_PIDFD | NamespaceFlags(req.spec->namespaces);
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  UniqueFd cgroup_fd;
+  if (req.cgroup) {
+    if (auto fd = req.cgroup->OpenV2Dir(); fd) {
+      cgroup_fd = std::move(*fd);
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = static_cast<uint64_t>(cgroup_fd.get());
+    }
+  }
+  const pid_t parent = getpid();
+  long rc = syscall(SYS_clone3, &args, sizeof args);
+  if (rc < 0) return Error::FromErrno(errno, "clone3 container init");
+  if (rc == 0) {
+    sync_wr.reset();
+    err_rd.reset();
+    ChildMain(req, sync_rd.get(), err_wr.get(), parent);
+  }
+  const pid_t pid = static_cast<pid_t>(rc);
+  LaunchedInit out;
+  out.pid = pid;
+  out.pidfd.reset(pidfd);
+  sync_rd.reset();
+  err_wr.reset();
+  auto abort_child = [&](const Error& e) -> Error {
+    kill(pid, SIGKILL);
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return e;
+  };
+  if (req.spec->namespaces.user) {
+    if (auto st = WriteIdMaps(pid, *req.spec); !st) return abort_child(st.error().Wrap("id maps"));
+  }
+  if (req.cgroup && !cgroup_fd) {
+    if (auto st = req.cgroup->AddProcess(pid); !st) return abort_child(st.error().Wrap("cgroup"));
+  }
+  if (send(sync_wr.get(), "G", 1, MSG_NOSIGNAL) != 1) {
+    std::string report = ReadReport(err_rd.get());
+    return abort_child(report.empty() ? Error::FromErrno(errno, "release container init") : ReportToError(report, req.spec->command[0]));
+  }
+  sync_wr.reset();
+  std::string report = ReadReport(err_rd.get());
+  if (!report.empty()) return abort_child(ReportToError(report, req.spec->command[0]));
+  auto start = StateStore::ProcessStartTime(pid);
+  out.start_time = start ? *start : 0;
+  return out;
+}
+
+Result<pid_t> Attach(const AttachRequest& req) {
+  RAMPART_TRY(CheckApplicable(*req.policy));
+  int err[2];
+  if (pipe2(err, O_CLOEXEC) != 0) return Error::FromErrno(errno, "pipe");
+  UniqueFd err_rd(err[0]), err_wr(err[1]);
+  int sync[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) != 0) return Error::FromErrno(errno, "socketpair");
+  UniqueFd sync_rd(sync[0]), sync_wr(sync[1]);
+  pid_t pid = fork();
+  if (pid < 0) return Error::FromErrno(errno, "fork");
+  if (pid == 0) {
+    err_rd.reset();
+    sync_wr.reset();
+    // Nothing in the container may ptrace us or read our memory before exec
+    // (CVE-2016-9962): non-dumpable until execve resets it.
+    prctl(PR_SET_DUMPABLE, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    char go = 0;
+    if (read(sync_rd.get(), &go, 1) != 1) _exit(125);  // wait until the parent put us in the cgroup
+    sync_rd.reset();
+    auto fail = [&](const std::string& stage, const Error& e) {
+      Report(err_wr.get(), 'S', stage + ": " + e.message());
+      _exit(125);
+    };
+    uint64_t flags = NamespaceFlags(req.spec->namespaces) & ~static_cast<uint64_t>(0x80);
+    if (setns(req.init_pidfd, static_cast<int>(flags)) != 0) fail("attach", Error::FromErrno(errno, "setns"));
+    if (req.spec->namespaces.user && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
+      fail("attach", Error::FromErrno(errno, "become namespace root"));
+    // A new pid namespace applies to children: fork once more.
+    pid_t inner = fork();
+    if (inner < 0) fail("attach", Error::FromErrno(errno, "fork"));
+    if (inner == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      for (auto [from, to] : {std::pair{req.stdin_fd, 0}, std::pair{req.stdout_fd, 1}, std::pair{req.stderr_fd, 2}})
+        if (from >= 0 && from != to) dup2(from, to);
+      if (auto st = EnterCwd(req.spec->cwd); !st) fail("cwd", st.error());
+      if (auto st = ApplyPolicy(*req.policy, IdentityOf(*req.spec)); !st) fail("policy", st.error());
+      int e = ExecPayload(req.argv, req.spec->env);
+      Report(err_wr.get(), 'E', std::to_string(e));
+      _exit(e == ENOENT ? 127 : 126);
+    }
+    err_wr.reset();
+    int status = 0;
+    while (waitpid(inner, &status, 0) < 0) {
+      if (errno != EINTR) _exit(125);
+    }
+    if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+    _exit(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+  }
+  err_wr.reset();
+  sync_rd.reset();
+  if (req.cgroup) {
+    if (auto st = req.cgroup->AddProcess(pid); !st) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      return st.error().Wrap("attach: cgroup");
+    }
+  }
+  if (send(sync_wr.get(), "G", 1, MSG_NOSIGNAL) != 1) {
+    waitpid(pid, nullptr, 0);
+    return Error::FromErrno(errno, "release attach");
+  }
+  sync_wr.reset();
+  std::string report = ReadReport(err_rd.get());
+  if (!report.empty()) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return ReportToError(report, req.argv.empty() ? "?" : req.argv[0]);
+  }
+  return pid;
+}
+
+}  // namespace rampart::runtime

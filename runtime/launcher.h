@@ -1,0 +1,57 @@
+// Creates a container's init: clone3 into new namespaces, id maps and
+// cgroup from the parent while the child waits, then in the child the
+// DESIGN.md order: rootfs (mounts, pivot_root, /proc, /sys, /dev, masked and
+// read-only paths) → hostname → loopback up → cwd → rlimits, capabilities,
+// no_new_privs, seccomp last (runtime/policy_apply) → execve.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "runtime/cgroups.h"
+#include "runtime/container_spec.h"
+#include "runtime/policy_apply.h"
+#include "runtime/rootfs.h"
+#include "security/compiled_policy.h"
+
+namespace rampart::runtime {
+
+struct LaunchRequest {
+  const ContainerSpec* spec = nullptr;
+  const security::CompiledPolicy* policy = nullptr;
+  RootfsPlan rootfs;
+  const Cgroup* cgroup = nullptr;  // joined before the child runs any container code
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // the payload's stdio
+  bool kill_on_parent_death = true;  // PR_SET_PDEATHSIG(SIGKILL): the container follows its monitor
+};
+
+struct LaunchedInit {
+  pid_t pid = -1;        // in the caller's pid namespace
+  UniqueFd pidfd;        // from CLONE_PIDFD
+  uint64_t start_time = 0;
+};
+
+// Errors: rampart's own setup failures ("rootfs: mount proc on /proc: ...");
+// an exec failure comes back as ErrorKind::kNotFound (127) or kInvalid with
+// errno EACCES/ENOEXEC (126) and the child is reaped.
+Result<LaunchedInit> LaunchInit(const LaunchRequest& req);
+
+// Joins the running container `init_pid` (all its namespaces, its cgroup,
+// the same policy) and execs argv; returns the child to wait for.
+struct AttachRequest {
+  int init_pidfd = -1;
+  pid_t init_pid = -1;
+  const ContainerSpec* spec = nullptr;
+  const security::CompiledPolicy* policy = nullptr;
+  const Cgroup* cgroup = nullptr;
+  std::vector<std::string> argv;
+  int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
+};
+Result<pid_t> Attach(const AttachRequest& req);
+
+}  // namespace rampart::runtime

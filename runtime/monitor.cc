@@ -1,0 +1,207 @@
+#include "runtime/monitor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "runtime/launcher.h"
+
+namespace rampart::runtime {
+namespace {
+
+int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
+
+nlohmann::json StateJson(const ContainerState& s) {
+  nlohmann::json j = {{"name", s.name}, {"status", StatusName(s.status)}, {"pid", s.init_pid}};
+  if (s.exit_code) j["exit_code"] = *s.exit_code;
+  if (s.exit_signal) j["exit_signal"] = *s.exit_signal;
+  return j;
+}
+
+Result<UniqueFd> ListenControlSocket(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return Error::Invalid("control socket path too long: " + path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) return Error::FromErrno(errno, "socket");
+  unlink(path.c_str());
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return Error::FromErrno(errno, "bind " + path);
+  chmod(path.c_str(), 0600);
+  if (listen(fd.get(), 8) != 0) return Error::FromErrno(errno, "listen " + path);
+  return fd;
+}
+
+void SendLine(int fd, const std::string& line) {
+  std::string l = line + "\n";
+  (void)!send(fd, l.data(), l.size(), MSG_NOSIGNAL);
+}
+
+}  // namespace
+
+Status TeardownContainer(const StateStore& store, ContainerState state, const Cgroup* cgroup) {
+  Status result = Ok();
+  if (cgroup) {
+    if (auto st = cgroup->Destroy(); !st) result = st.error().Wrap("remove cgroup");
+  }
+  state.status = ContainerStatus::kStopped;
+  if (state.finished_at == 0) state.finished_at = Now();
+  if (auto st = store.WriteState(state); !st && result) result = st;
+  return result;
+}
+
+Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
+  StateStore store(setup.paths);
+  const std::string& name = setup.spec.name;
+  ContainerState state;
+  if (auto prev = store.ReadState(name); prev) state = *prev;
+  state.name = name;
+  state.status = ContainerStatus::kStarting;
+  state.profile = setup.spec.profile;
+  state.policy_hash = setup.policy.hash;
+  state.monitor_pid = getpid();
+  if (auto t = StateStore::ProcessStartTime(getpid()); t) state.monitor_start_time = *t;
+  state.cgroup_paths = setup.cgroup.Paths();
+  state.exit_code.reset();
+  state.exit_signal.reset();
+  state.finished_at = 0;
+  state.started_at = Now();
+
+  auto fail = [&](const Error& e) -> Error {
+    (void)TeardownContainer(store, state, &setup.cgroup);
+    if (setup.ready_fd >= 0) {
+      std::string msg = "ERR " + e.message();
+      (void)!write(setup.ready_fd, msg.data(), msg.size());
+    }
+    return e;
+  };
+  RAMPART_TRY(store.WriteState(state));
+
+  // Forward termination signals to the container in the foreground.
+  sigset_t mask;
+  sigemptyset(&mask);
+  UniqueFd sigfd;
+  if (setup.foreground) {
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&mask, s);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+    sigfd.reset(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+  }
+
+  LaunchRequest req;
+  req.spec = &setup.spec;
+  req.policy = &setup.policy;
+  req.rootfs.rootfs = setup.spec.rootfs;
+  for (const auto& m : setup.spec.mounts) req.rootfs.binds.push_back(BindMount{m.source, m.target, m.readonly});
+  req.rootfs.masked_paths = setup.policy.policy.masked_paths;
+  req.rootfs.readonly_paths = setup.policy.policy.readonly_paths;
+  req.rootfs.user_namespace = setup.spec.namespaces.user;
+  req.rootfs.new_ipc_ns = setup.spec.namespaces.ipc;
+  req.rootfs.new_cgroup_ns = setup.spec.namespaces.cgroup;
+  req.cgroup = &setup.cgroup;
+  UniqueFd null_in, log_out;
+  if (!setup.foreground) {
+    null_in.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    log_out.reset(open(setup.paths.LogFile(name).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+    if (!null_in || !log_out) return fail(Error::FromErrno(errno, "open " + setup.paths.LogFile(name)));
+    req.stdin_fd = null_in.get();
+    req.stdout_fd = req.stderr_fd = log_out.get();
+  } else {
+    req.stdin_fd = 0;
+    req.stdout_fd = 1;
+    req.stderr_fd = 2;
+  }
+  // The payload must not inherit our blocked signal mask.
+  if (setup.foreground) sigprocmask(SIG_UNBLOCK, &mask, nullptr);
+  auto init = LaunchInit(req);
+  if (setup.foreground) sigprocmask(SIG_BLOCK, &mask, nullptr);
+  if (!init) {
+    if (setup.foreground) sigprocmask(SIG_UNBLOCK, &mask, nullptr);
+    return fail(init.error());
+  }
+  null_in.reset();
+  log_out.reset();
+  state.init_pid = init->pid;
+  state.init_start_time = init->start_time;
+  state.status = ContainerStatus::kRunning;
+  if (auto st = store.WriteState(state); !st) {
+    kill(init->pid, SIGKILL);
+    waitpid(init->pid, nullptr, 0);
+    return fail(st.error());
+  }
+  auto control = ListenControlSocket(setup.paths.MonitorSocket(name));
+  if (!control) log.Warn("no control socket", {{"error", control.error().message()}});
+  if (setup.ready_fd >= 0) {
+    (void)!write(setup.ready_fd, "OK\n", 3);
+    close(setup.ready_fd);
+    setup.ready_fd = -1;
+  }
+
+  std::vector<UniqueFd> waiters;  // clients of "wait", answered at exit
+  int status = 0;
+  bool exited = false;
+  while (!exited) {
+    std::vector<pollfd> fds = {{init->pidfd.get(), POLLIN, 0}};
+    if (control) fds.push_back({control->get(), POLLIN, 0});
+    if (sigfd) fds.push_back({sigfd.get(), POLLIN, 0});
+    if (poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (const auto& p : fds) {
+      if (!(p.revents & (POLLIN | POLLHUP))) continue;
+      if (p.fd == init->pidfd.get()) {
+        exited = true;
+      } else if (sigfd && p.fd == sigfd.get()) {
+        signalfd_siginfo si{};
+        while (read(sigfd.get(), &si, sizeof si) == sizeof si)
+          syscall(SYS_pidfd_send_signal, init->pidfd.get(), static_cast<int>(si.ssi_signo), nullptr, 0);
+      } else if (control && p.fd == control->get()) {
+        UniqueFd client(accept4(control->get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!client) continue;
+        char buf[64] = {};
+        timeval tv{1, 0};
+        setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ssize_t n = recv(client.get(), buf, sizeof buf - 1, 0);
+        std::string op = n > 0 ? std::string(buf, n) : "";
+        while (!op.empty() && (op.back() == '\n' || op.back() == '\r')) op.pop_back();
+        if (op == "wait") {
+          waiters.push_back(std::move(client));
+        } else if (op == "status") {
+          SendLine(client.get(), StateJson(state).dump());
+        } else {
+          SendLine(client.get(), R"j({"error":"unknown request (expected status or wait)"})j");
+        }
+      }
+    }
+  }
+  while (waitpid(init->pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  state.finished_at = Now();
+  int code;
+  if (WIFSIGNALED(status)) {
+    state.exit_signal = WTERMSIG(status);
+    code = 128 + WTERMSIG(status);
+  } else {
+    state.exit_code = WEXITSTATUS(status);
+    code = WEXITSTATUS(status);
+  }
+  Status torn = TeardownContainer(store, state, &setup.cgroup);
+  state.status = ContainerStatus::kStopped;
+  if (control) unlink(setup.paths.MonitorSocket(name).c_str());
+  for (auto& w : waiters) SendLine(w.get(), StateJson(state).dump());
+  if (setup.foreground) sigprocmask(SIG_UNBLOCK, &mask, nullptr);
+  if (!torn) log.Warn("teardown incomplete", {{"container", name}, {"error", torn.error().message()}});
+  return code;
+}
+
+}  // namespace rampart::runtime

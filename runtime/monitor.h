@@ -1,0 +1,40 @@
+// The per-container monitor (like LXC's monitor or conmon): launches the
+// init, records its exit, serves a control socket, tears the container
+// down when it ends. Detached containers get a daemonized monitor; `run`
+// in the foreground makes the calling process the monitor.
+//
+// If the monitor is killed, the init follows (PR_SET_PDEATHSIG SIGKILL, the
+// LXC default) and the next `ls`, `stop`, `destroy` or `gc` finishes the
+// teardown: status is always recomputed from the live process.
+#pragma once
+
+#include <string>
+
+#include "base/log.h"
+#include "base/result.h"
+#include "runtime/cgroups.h"
+#include "runtime/container_spec.h"
+#include "runtime/paths.h"
+#include "runtime/state_store.h"
+#include "security/compiled_policy.h"
+
+namespace rampart::runtime {
+
+struct MonitorSetup {
+  Paths paths;
+  ContainerSpec spec;
+  security::CompiledPolicy policy;
+  Cgroup cgroup;
+  bool foreground = false;
+  int ready_fd = -1;  // detached: "OK\n" or "ERR message" is written here once
+};
+
+// Runs until the container exits; returns the payload's exit code (128+N
+// for signal N). Launch failures are returned as errors (after teardown).
+Result<int> RunMonitor(MonitorSetup setup, Logger& log);
+
+// Teardown shared by the monitor and by stop/destroy/gc when the monitor is
+// gone: kill what is left in the cgroup, remove it, record the exit.
+Status TeardownContainer(const StateStore& store, ContainerState state, const Cgroup* cgroup);
+
+}  // namespace rampart::runtime

@@ -1,0 +1,48 @@
+// Where rampart keeps things (DESIGN.md, "Persistent layout"): the state root
+// (/var/lib/rampart, --root or $RAMPART_ROOT), the run dir (/run/rampart or
+// $RAMPART_RUN) and the config files (/etc/rampart or $RAMPART_CONF_DIR).
+// Plain string arithmetic: nothing here touches the file system.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace rampart::runtime {
+
+struct Paths {
+  std::string root;  // containers/, networks/, policies/, cache/
+  std::string run;   // per-container runtime state: NAME/{state.json, monitor.sock}
+  std::string conf_dir = "/etc/rampart";  // rampart.conf and conf.d/
+
+  // root: `root_flag` (--root), else $RAMPART_ROOT, else /var/lib/rampart;
+  // run: $RAMPART_RUN, else /run/rampart; conf_dir: $RAMPART_CONF_DIR, else
+  // /etc/rampart. Relative paths are made absolute against the current
+  // directory (the monitor changes directory), trailing slashes dropped.
+  static Paths From(std::optional<std::string> root_flag);
+
+  std::string ContainersDir() const;                       // root/containers
+  std::string ContainerDir(std::string_view name) const;   // root/containers/NAME
+  std::string ConfigFile(std::string_view name) const;     // .../NAME/config.yaml
+  std::string RootfsDir(std::string_view name) const;      // .../NAME/rootfs
+  std::string LogFile(std::string_view name) const;        // .../NAME/console.log
+  std::string RunDir(std::string_view name) const;         // run/NAME
+  std::string StateFile(std::string_view name) const;      // run/NAME/state.json
+  std::string MonitorSocket(std::string_view name) const;  // run/NAME/monitor.sock
+  // root/containers/.NAME.lock: outside NAME/ so that it survives removal of
+  // the container directory (and ListNames skips dotfiles).
+  std::string LockFile(std::string_view name) const;
+  std::string PolicyCacheDir() const;  // root/cache/bpf
+  std::string ConfFile() const;        // conf_dir/rampart.conf
+  std::string ConfDir() const;         // conf_dir/conf.d
+};
+
+// Container names: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 64 characters (so
+// "." , ".." and anything with '/' are rejected). kInvalid with
+// "invalid container name 'NAME': ..." naming the rule.
+inline constexpr size_t kMaxNameLength = 64;
+Status ValidateName(std::string_view name);
+
+}  // namespace rampart::runtime

@@ -1,0 +1,329 @@
+#include "runtime/state_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "base/atomic_file.h"
+#include "base/strings.h"
+#include "base/unique_fd.h"
+
+namespace rampart::runtime {
+namespace {
+
+constexpr std::pair<ContainerStatus, const char*> kStatusNames[] = {
+    {ContainerStatus::kCreated, "created"}, {ContainerStatus::kStarting, "starting"},
+    {ContainerStatus::kRunning, "running"}, {ContainerStatus::kFrozen, "frozen"},
+    {ContainerStatus::kStopped, "stopped"}, {ContainerStatus::kUnknown, "unknown"}};
+
+Status MkdirIfMissing(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return Ok();
+  return Error::FromErrno(errno, "mkdir " + path);
+}
+
+struct ProcStat {
+  char state = '?';
+  uint64_t start_time = 0;
+};
+
+Result<ProcStat> ReadProcStat(int pid) {
+  if (pid <= 0) return Error::NotFound("no process " + std::to_string(pid));
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  auto text = ReadFile(path);
+  if (!text) {
+    if (text.error().err() == ENOENT || text.error().err() == ESRCH)
+      return Error::NotFound("no process " + std::to_string(pid));
+    return text.error();
+  }
+  // "PID (COMM) S PPID ...": comm may hold spaces and parentheses, so the
+  // fields start after the last ')'.
+  size_t close = text->rfind(')');
+  if (close == std::string::npos) return Error::Internal("parse " + path + ": no ')' after comm");
+  std::vector<std::string> fields;
+  for (const auto& f : Split(Trim(std::string_view(*text).substr(close + 1)), ' '))
+    if (!f.empty()) fields.push_back(f);
+  // fields[0] is field 3 (state), so field 22 is fields[19].
+  if (fields.size() < 20) return Error::Internal("parse " + path + ": too few fields");
+  auto start = ParseUint64(fields[19]);
+  if (!start || fields[0].size() != 1)
+    return Error::Internal("parse " + path + ": bad starttime '" + fields[19] + "'");
+  return ProcStat{fields[0][0], *start};
+}
+
+// /proc/self/mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string UnescapeMountPath(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
+        s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+      out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+      i += 3;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// The first mount point at or below `dir` (resolved), if any.
+Result<std::optional<std::string>> MountBelow(const std::string& dir) {
+  char buf[PATH_MAX];
+  if (::realpath(dir.c_str(), buf) == nullptr) {
+    if (errno == ENOENT) return std::optional<std::string>();
+    return Error::FromErrno(errno, "resolve " + dir);
+  }
+  const std::string real = buf;
+  RAMPART_ASSIGN_OR_RETURN(std::string info, ReadFile("/proc/self/mountinfo"));
+  for (const auto& line : Split(info, '\n')) {
+    auto f = Split(line, ' ');
+    if (f.size() < 5) continue;
+    std::string mp = UnescapeMountPath(f[4]);
+    if (mp == real || (mp.size() > real.size() && mp.starts_with(real) &&
+                       (real == "/" || mp[real.size()] == '/')))
+      return std::optional<std::string>(mp);
+  }
+  return std::optional<std::string>();
+}
+
+// Removes `name` in `parent` and everything below it, never following a
+// symlink, refusing to descend into another file system.
+Status RemoveEntry(int parent, const char* name, const std::string& path, dev_t dev) {
+  struct stat st;
+  if (::fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return Ok();
+    return Error::FromErrno(errno, "stat " + path);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (st.st_dev != dev)
+      return Error::Invalid("refusing to remove " + path +
+                            ": a file system is still mounted there");
+    UniqueFd fd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return Error::FromErrno(errno, "open " + path);
+    std::vector<std::string> children;
+    {
+      UniqueFd iter(::dup(fd.get()));  // fdopendir owns its fd
+      if (!iter) return Error::FromErrno(errno, "dup " + path);
+      ::fcntl(iter.get(), F_SETFD, FD_CLOEXEC);
+      DIR* d = ::fdopendir(iter.get());
+      if (d == nullptr) return Error::FromErrno(errno, "open " + path);
+      iter.release();
+      std::unique_ptr<DIR, int (*)(DIR*)> dir(d, ::closedir);
+      while (true) {
+        errno = 0;
+        struct dirent* e = ::readdir(d);
+        if (e == nullptr) {
+          if (errno != 0) return Error::FromErrno(errno, "read directory " + path);
+          break;
+        }
+        std::string_view n = e->d_name;
+        if (n != "." && n != "..") children.emplace_back(n);
+      }
+    }
+    for (const auto& c : children)
+      RAMPART_TRY(RemoveEntry(fd.get(), c.c_str(), path + "/" + c, dev));
+    if (::unlinkat(parent, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+      return Error::FromErrno(errno, "remove " + path);
+    return Ok();
+  }
+  if (::unlinkat(parent, name, 0) != 0 && errno != ENOENT)
+    return Error::FromErrno(errno, "remove " + path);
+  return Ok();
+}
+
+Status RemoveTree(const std::string& path) {
+  RAMPART_ASSIGN_OR_RETURN(auto mounted, MountBelow(path));
+  if (mounted)
+    return Error::Invalid("refusing to remove " + path + ": " + *mounted + " is still mounted");
+  size_t slash = path.rfind('/');
+  const std::string parent = slash == 0 ? "/" : path.substr(0, slash);
+  const std::string base = path.substr(slash + 1);
+  UniqueFd pfd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!pfd) {
+    if (errno == ENOENT) return Ok();
+    return Error::FromErrno(errno, "open " + parent);
+  }
+  struct stat st;
+  if (::fstatat(pfd.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return Ok();
+    return Error::FromErrno(errno, "stat " + path);
+  }
+  return RemoveEntry(pfd.get(), base.c_str(), path, st.st_dev);
+}
+
+using Json = nlohmann::json;
+
+}  // namespace
+
+std::string StatusName(ContainerStatus status) {
+  for (const auto& [s, n] : kStatusNames)
+    if (s == status) return n;
+  return "unknown";
+}
+
+Result<ContainerStatus> ParseStatusName(std::string_view name) {
+  for (const auto& [s, n] : kStatusNames)
+    if (name == n) return s;
+  return Error::Invalid("unknown container status '" + std::string(name) + "'");
+}
+
+std::string StateToJson(const ContainerState& s) {
+  Json j = {{"name", s.name},
+            {"status", StatusName(s.status)},
+            {"init_pid", s.init_pid},
+            {"init_start_time", s.init_start_time},
+            {"monitor_pid", s.monitor_pid},
+            {"monitor_start_time", s.monitor_start_time},
+            {"created_at", s.created_at},
+            {"started_at", s.started_at},
+            {"finished_at", s.finished_at},
+            {"exit_code", s.exit_code ? Json(*s.exit_code) : Json(nullptr)},
+            {"exit_signal", s.exit_signal ? Json(*s.exit_signal) : Json(nullptr)},
+            {"profile", s.profile},
+            {"policy_hash", s.policy_hash},
+            {"cgroup_paths", s.cgroup_paths},
+            {"ip", s.ip}};
+  return j.dump(2) + "\n";
+}
+
+Result<ContainerState> StateFromJson(std::string_view text) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Error::Invalid("not valid JSON");
+  if (!j.is_object()) return Error::Invalid("not a JSON object");
+  ContainerState s;
+  try {
+    s.name = j.at("name").get<std::string>();
+    RAMPART_ASSIGN_OR_RETURN(s.status, ParseStatusName(j.at("status").get<std::string>()));
+    auto opt = [&](const char* key, auto& field) {
+      if (j.contains(key)) field = j.at(key).get<std::remove_reference_t<decltype(field)>>();
+    };
+    opt("init_pid", s.init_pid);
+    opt("init_start_time", s.init_start_time);
+    opt("monitor_pid", s.monitor_pid);
+    opt("monitor_start_time", s.monitor_start_time);
+    opt("created_at", s.created_at);
+    opt("started_at", s.started_at);
+    opt("finished_at", s.finished_at);
+    if (j.contains("exit_code") && !j["exit_code"].is_null())
+      s.exit_code = j["exit_code"].get<int>();
+    if (j.contains("exit_signal") && !j["exit_signal"].is_null())
+      s.exit_signal = j["exit_signal"].get<int>();
+    opt("profile", s.profile);
+    opt("policy_hash", s.policy_hash);
+    opt("cgroup_paths", s.cgroup_paths);
+    opt("ip", s.ip);
+  } catch (const Json::exception& e) {
+    return Error::Invalid(e.what());
+  }
+  return s;
+}
+
+Status StateStore::Claim(const std::string& name) const {
+  RAMPART_TRY(ValidateName(name));
+  RAMPART_TRY(MkdirIfMissing(paths_.root, 0700));
+  RAMPART_TRY(MkdirIfMissing(paths_.ContainersDir(), 0700));
+  const std::string dir = paths_.ContainerDir(name);
+  if (::mkdir(dir.c_str(), 0700) != 0) {
+    if (errno == EEXIST)
+      return Error(ErrorKind::kExists, "container " + name + " already exists", EEXIST);
+    return Error::FromErrno(errno, "mkdir " + dir);
+  }
+  return Ok();
+}
+
+Status StateStore::WriteState(const ContainerState& state) const {
+  RAMPART_TRY(ValidateName(state.name));
+  RAMPART_TRY(MkdirIfMissing(paths_.run, 0700));
+  RAMPART_TRY(MkdirIfMissing(paths_.RunDir(state.name), 0700));
+  // Run state is volatile by nature (/run): atomic, not fsynced.
+  return WriteFileAtomic(paths_.StateFile(state.name), StateToJson(state), 0600, Durability::kVolatile);
+}
+
+Result<ContainerState> StateStore::ReadState(const std::string& name) const {
+  RAMPART_TRY(ValidateName(name));
+  const std::string path = paths_.StateFile(name);
+  auto text = ReadFile(path);
+  if (!text) {
+    if (text.error().err() != ENOENT) return text.error();
+    struct stat st;
+    if (::stat(paths_.ContainerDir(name).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      ContainerState s;
+      s.name = name;
+      s.status = ContainerStatus::kCreated;
+      return s;
+    }
+    return Error::NotFound("container " + name + " does not exist");
+  }
+  auto s = StateFromJson(*text);
+  if (!s) return Error::Invalid("corrupt state file " + path + ": " + s.error().message());
+  if (s->name != name)
+    return Error::Invalid("corrupt state file " + path + ": it names container '" + s->name + "'");
+  return s;
+}
+
+Result<std::vector<std::string>> StateStore::ListNames() const {
+  std::vector<std::string> names;
+  const std::string dir = paths_.ContainersDir();
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT) return names;
+    return Error::FromErrno(errno, "open " + dir);
+  }
+  DIR* d = ::fdopendir(fd.get());
+  if (d == nullptr) return Error::FromErrno(errno, "open " + dir);
+  int dfd = fd.release();
+  std::unique_ptr<DIR, int (*)(DIR*)> closer(d, ::closedir);
+  while (true) {
+    errno = 0;
+    struct dirent* e = ::readdir(d);
+    if (e == nullptr) {
+      if (errno != 0) return Error::FromErrno(errno, "read directory " + dir);
+      break;
+    }
+    if (e->d_name[0] == '.') continue;
+    struct stat st;
+    if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) continue;
+    names.emplace_back(e->d_name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Status StateStore::Remove(const std::string& name) const {
+  RAMPART_TRY(ValidateName(name));
+  RAMPART_TRY(RemoveTree(paths_.ContainerDir(name)));
+  return RemoveTree(paths_.RunDir(name));
+}
+
+Result<uint64_t> StateStore::ProcessStartTime(int pid) {
+  RAMPART_ASSIGN_OR_RETURN(ProcStat st, ReadProcStat(pid));
+  return st.start_time;
+}
+
+ContainerStatus StateStore::LiveStatus(const ContainerState& state) const {
+  if (state.status == ContainerStatus::kCreated || state.status == ContainerStatus::kStopped)
+    return state.status;
+  auto alive = [](int pid, uint64_t start_time) {
+    if (pid <= 0) return false;
+    auto st = ReadProcStat(pid);
+    return st && st->start_time == start_time && st->state != 'Z' && st->state != 'X';
+  };
+  if (state.init_pid <= 0) {
+    // Starting, init not yet cloned: as alive as the monitor doing it.
+    if (state.status == ContainerStatus::kStarting &&
+        alive(state.monitor_pid, state.monitor_start_time))
+      return ContainerStatus::kStarting;
+    return ContainerStatus::kStopped;
+  }
+  if (!alive(state.init_pid, state.init_start_time)) return ContainerStatus::kStopped;
+  if (state.status == ContainerStatus::kUnknown) return ContainerStatus::kRunning;
+  return state.status;
+}
+
+}  // namespace rampart::runtime

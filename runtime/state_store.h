@@ -1,0 +1,96 @@
+// The on-disk record of containers: root/containers/NAME/ (claimed by
+// mkdir, so a name is taken atomically) and run/NAME/state.json (the
+// runtime state, rewritten atomically). Callers that read-modify-write a
+// state hold the container's lock (Paths::LockFile) around it; StateStore
+// itself takes no locks, so it never deadlocks against its caller.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "runtime/paths.h"
+
+namespace rampart::runtime {
+
+enum class ContainerStatus { kCreated, kStarting, kRunning, kFrozen, kStopped, kUnknown };
+
+// "created", "starting", "running", "frozen", "stopped", "unknown".
+std::string StatusName(ContainerStatus status);
+// The inverse; kInvalid for any other word.
+Result<ContainerStatus> ParseStatusName(std::string_view name);
+
+struct ContainerState {
+  std::string name;
+  ContainerStatus status = ContainerStatus::kCreated;
+  int init_pid = 0;
+  uint64_t init_start_time = 0;  // /proc/PID/stat field 22 (clock ticks since boot)
+  int monitor_pid = 0;
+  uint64_t monitor_start_time = 0;
+  int64_t created_at = 0, started_at = 0, finished_at = 0;  // unix seconds
+  std::optional<int> exit_code;
+  std::optional<int> exit_signal;
+  std::string profile, policy_hash;
+  std::vector<std::string> cgroup_paths;
+  std::string ip;
+  bool operator==(const ContainerState&) const = default;
+};
+
+class StateStore {
+ public:
+  explicit StateStore(Paths paths) : paths_(std::move(paths)) {}
+
+  // Atomically claims NAME: creates root and root/containers if needed
+  // (0700), then mkdir(ContainerDir, 0700). An existing container fails with
+  // ErrorKind::kExists "container NAME already exists"; of any number of
+  // concurrent claims exactly one wins. Validates the name first.
+  Status Claim(const std::string& name) const;
+
+  // Writes run/NAME/state.json atomically (temp + fsync + rename, 0600),
+  // creating run/ and run/NAME/ (0700) as needed.
+  Status WriteState(const ContainerState& state) const;
+
+  // The recorded state. No state file: a container that was never started
+  // (status kCreated) if ContainerDir exists, else kNotFound "container NAME
+  // does not exist". Unparsable: kInvalid "corrupt state file PATH: ...".
+  Result<ContainerState> ReadState(const std::string& name) const;
+
+  // Directories under root/containers (dotfiles skipped), sorted. A missing
+  // containers directory is an empty list. Never reads state files, so a
+  // corrupt one cannot hide the others.
+  Result<std::vector<std::string>> ListNames() const;
+
+  // rm -rf ContainerDir and RunDir without following symlinks and without
+  // crossing mount points: if anything is still mounted at or below either
+  // directory (per /proc/self/mountinfo, or a different st_dev met on the
+  // walk) nothing further is removed and the error names the mount point.
+  // Missing directories are fine. The lock file is left in place (unlinking
+  // a lock file others may wait on breaks the lock).
+  Status Remove(const std::string& name) const;
+
+  // Field 22 (starttime) of /proc/PID/stat, parsed after the last ')' so a
+  // comm with spaces or parentheses cannot shift the fields. kNotFound for a
+  // pid that does not exist.
+  static Result<uint64_t> ProcessStartTime(int pid);
+
+  // The live status: kCreated and kStopped are kept as recorded; otherwise
+  // running/frozen/starting only if init_pid exists, is not a zombie, and its
+  // start time equals init_start_time (a reused pid is never mistaken);
+  // otherwise kStopped. kStarting with no init_pid yet stays kStarting while
+  // the monitor (monitor_pid + monitor_start_time) is alive. kUnknown with a
+  // live init reads as kRunning.
+  ContainerStatus LiveStatus(const ContainerState& state) const;
+
+  const Paths& paths() const { return paths_; }
+
+ private:
+  Paths paths_;
+};
+
+// JSON form of a state (what state.json holds), exposed for `info --json`.
+std::string StateToJson(const ContainerState& state);
+Result<ContainerState> StateFromJson(std::string_view text);
+
+}  // namespace rampart::runtime
