@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <map>
 
 #include "base/atomic_file.h"
 #include "base/file_lock.h"
@@ -64,7 +65,7 @@ Result<ContainerSpec> LoadSpec(const Paths& paths, const std::string& name) {
 
 // The container's profile, audited and compiled (from the cache when
 // possible: starting never recompiles an unchanged profile).
-Result<security::CompiledPolicy> PolicyFor(const Paths& paths, const ContainerSpec& spec, Logger& log) {
+Result<security::CompiledPolicy> PolicyForUncached(const Paths& paths, const ContainerSpec& spec, Logger& log) {
   RAMPART_ASSIGN_OR_RETURN(auto loader,
                            security::ProfileLoader::Create({paths.root + "/policies", paths.conf_dir + "/policies"}));
   RAMPART_ASSIGN_OR_RETURN(auto policy, loader.Load(spec.profile));
@@ -83,6 +84,16 @@ Result<security::CompiledPolicy> PolicyFor(const Paths& paths, const ContainerSp
   mkdir(paths.root.c_str(), 0700);
   mkdir((paths.root + "/cache").c_str(), 0700);
   return security::PolicyCache(paths.PolicyCacheDir()).Get(policy);
+}
+
+// One command (`run` = create + start) resolves each profile once.
+Result<security::CompiledPolicy> PolicyFor(const Paths& paths, const ContainerSpec& spec, Logger& log,
+                                          PolicyMemo& memo) {
+  auto key = std::make_pair(spec.profile, spec.allow_dangerous);
+  if (auto it = memo.find(key); it != memo.end()) return it->second;
+  RAMPART_ASSIGN_OR_RETURN(auto compiled, PolicyForUncached(paths, spec, log));
+  memo.emplace(key, compiled);
+  return compiled;
 }
 
 CgroupLimits LimitsOf(const ContainerSpec& spec) {
@@ -155,7 +166,7 @@ Status ContainerManager::Create(const CreateOptions& o) {
       if (auto st = ShiftOwnership(spec->rootfs, spec->uid_map, spec->gid_map); !st) return rollback(st.error());
     }
   }
-  auto policy = PolicyFor(paths_, *spec, log_);
+  auto policy = PolicyFor(paths_, *spec, log_, policy_memo_);
   if (!policy) return rollback(policy.error());
   if (auto st = WriteFileAtomic(paths_.ConfigFile(o.name), SerializeContainerSpec(*spec), 0600); !st)
     return rollback(st.error());
@@ -177,13 +188,14 @@ struct Prepared {
   Cgroup cgroup;
 };
 
-Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std::string& name, Logger& log) {
+Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std::string& name, Logger& log,
+                         PolicyMemo& memo) {
   RAMPART_ASSIGN_OR_RETURN(auto spec, LoadSpec(paths, name));
   if (auto state = store.ReadState(name); state && store.LiveStatus(*state) != ContainerStatus::kStopped &&
                                           state->status != ContainerStatus::kCreated) {
     return Error(ErrorKind::kExists, "container " + name + " is already running");
   }
-  RAMPART_ASSIGN_OR_RETURN(auto policy, PolicyFor(paths, spec, log));
+  RAMPART_ASSIGN_OR_RETURN(auto policy, PolicyFor(paths, spec, log, memo));
   RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths));
   RAMPART_ASSIGN_OR_RETURN(auto cgroup, cgm.Create(name, LimitsOf(spec)));
   return Prepared{std::move(spec), std::move(policy), std::move(cgroup)};
@@ -193,7 +205,7 @@ Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std:
 
 Status ContainerManager::Start(const std::string& name) {
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
-  RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_));
+  RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_, policy_memo_));
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) != 0) {
     (void)prepared.cgroup.Destroy();
@@ -243,7 +255,7 @@ Status ContainerManager::Start(const std::string& name) {
 
 Result<int> ContainerManager::RunForeground(const std::string& name) {
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
-  RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_));
+  RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_, policy_memo_));
   mkdir(paths_.run.c_str(), 0700);
   mkdir(paths_.RunDir(name).c_str(), 0700);
   MonitorSetup setup{paths_, std::move(prepared.spec), std::move(prepared.policy), std::move(prepared.cgroup), true, -1};
@@ -361,7 +373,7 @@ Result<int> ContainerManager::Attach(const std::string& name, const std::vector<
   RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
   if (store_.LiveStatus(state) == ContainerStatus::kStopped) return Error::Invalid("container " + name + " is not running");
   RAMPART_ASSIGN_OR_RETURN(auto pidfd, OpenVerifiedPidfd(state.init_pid, state.init_start_time));
-  RAMPART_ASSIGN_OR_RETURN(auto policy, PolicyFor(paths_, spec, log_));
+  RAMPART_ASSIGN_OR_RETURN(auto policy, PolicyFor(paths_, spec, log_, policy_memo_));
   RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths_));
   RAMPART_ASSIGN_OR_RETURN(auto cg, cgm.Open(name));
   AttachRequest req;

@@ -3,6 +3,7 @@
 // attach, destroy and gc. All state lives under Paths (root and run dirs).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "runtime/container_spec.h"
 #include "runtime/paths.h"
 #include "runtime/state_store.h"
+#include "security/compiled_policy.h"
 
 namespace rampart::runtime {
 
@@ -34,6 +36,9 @@ struct ContainerInfo {
 struct GcReport {
   std::vector<std::string> removed;  // what was removed, one line each
 };
+
+// Compiled profiles by (profile, allow_dangerous), for one command's life.
+using PolicyMemo = std::map<std::pair<std::string, bool>, security::CompiledPolicy>;
 
 class ContainerManager {
  public:
@@ -61,6 +66,7 @@ class ContainerManager {
   Paths paths_;
   StateStore store_;
   Logger& log_;
+  PolicyMemo policy_memo_;
 };
 
 }  // namespace rampart::runtime

@@ -30,30 +30,30 @@ const std::vector<Arch>& AllArches() {
 
 namespace {
 
-// name → number per architecture, built once from libseccomp's number →
-// name direction: for x86 libseccomp resolves socket-family names to
-// multiplexer pseudo numbers, although the direct syscalls exist.
-const std::map<std::string, uint32_t, std::less<>>& Table(Arch arch) {
-  static const auto kTables = [] {
-    std::map<Arch, std::map<std::string, uint32_t, std::less<>>> t;
-    for (Arch a : AllArches()) {
-      const uint32_t base = a == Arch::kX32 ? kX32SyscallBit : 0;
-      for (uint32_t n = 0; n < SyscallScanLimit(); ++n) {
-        char* name = seccomp_syscall_resolve_num_arch(LibseccompArch(a), static_cast<int>(base | n));
-        if (!name) continue;
-        t[a].emplace(name, base | n);
-        free(name);
-      }
+// x86 only: libseccomp resolves the socket-family and SysV IPC names to
+// multiplexer pseudo numbers although the direct syscalls exist, so those
+// few are found through the number → name direction, once.
+const std::map<std::string, uint32_t, std::less<>>& X86DirectTable() {
+  static const auto kTable = [] {
+    std::map<std::string, uint32_t, std::less<>> t;
+    for (uint32_t n = 0; n < SyscallScanLimit(); ++n) {
+      char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, static_cast<int>(n));
+      if (!name) continue;
+      t.emplace(name, n);
+      free(name);
     }
     return t;
   }();
-  return kTables.at(arch);
+  return kTable;
 }
 
 }  // namespace
 
 std::optional<uint32_t> SyscallNumber(Arch arch, std::string_view name) {
-  const auto& t = Table(arch);
+  int nr = seccomp_syscall_resolve_name_arch(LibseccompArch(arch), std::string(name).c_str());
+  if (nr >= 0) return static_cast<uint32_t>(nr);
+  if (arch != Arch::kX86 || nr == __NR_SCMP_ERROR) return std::nullopt;
+  const auto& t = X86DirectTable();  // a multiplexed name: is there a direct syscall?
   auto it = t.find(name);
   if (it == t.end()) return std::nullopt;
   return it->second;
