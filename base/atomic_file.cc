@@ -74,6 +74,19 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mo
   return Ok();
 }
 
+Status MakeDirs(const std::string& path, mode_t mode) {
+  if (path.empty()) return Error::Invalid("mkdir: empty path");
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    const std::string part = path.substr(0, pos);
+    if (::mkdir(part.c_str(), mode) != 0 && errno != EEXIST) return Error::FromErrno(errno, "mkdir " + part);
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Error::FromErrno(errno, "stat " + path);
+  if (!S_ISDIR(st.st_mode)) return Error::Invalid("mkdir " + path + ": not a directory");
+  return Ok();
+}
+
 Result<std::string> ReadFile(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return Error::FromErrno(errno, "open " + path);

@@ -24,4 +24,8 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mo
 // Reads the whole file at `path`.
 Result<std::string> ReadFile(const std::string& path);
 
+// mkdir -p: creates `path` and its missing parents with `mode`; existing
+// directories are left as they are.
+Status MakeDirs(const std::string& path, mode_t mode);
+
 }  // namespace rampart

@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "base/atomic_file.h"
@@ -62,6 +63,7 @@ Result<runtime::CreateOptions> CreateOptionsFrom(const ParsedArgs& a, const std:
   if (a.Has("profile")) o.profile = a.Get("profile");
   if (a.Has("config")) o.config_file = a.Get("config");
   o.allow_dangerous = a.Has("allow-dangerous");
+  o.tty = a.Has("tty");
   if (a.has_rest) o.command = a.rest;
   return o;
 }
@@ -217,6 +219,14 @@ Result<int> Destroy(Context& ctx, const ParsedArgs& a) {
   return 0;
 }
 
+Result<int> Console(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  if (isatty(0)) std::fputs(("connected to " + name + "'s console; detach with Ctrl-a q\r\n").c_str(), stderr);
+  RAMPART_ASSIGN_OR_RETURN(bool detached, Manager(ctx).Console(name, 0, 1));
+  if (detached && isatty(0)) std::fputs("\r\ndetached\r\n", stderr);
+  return 0;
+}
+
 Result<int> Gc(Context& ctx, const ParsedArgs&) {
   RAMPART_ASSIGN_OR_RETURN(auto report, Manager(ctx).Gc());
   std::string human;
@@ -231,6 +241,7 @@ const std::vector<OptSpec> kCreateOptions = {
     {"profile", 0, true, "PROFILE", "security profile (default: default)"},
     {"config", 0, true, "FILE", "container config YAML (see docs/container-config.md)"},
     {"allow-dangerous", 0, false, "", "accept a profile with high-severity audit findings"},
+    {"tty", 0, false, "", "give the payload a fresh pty (see 'rampart console')"},
 };
 
 }  // namespace
@@ -257,6 +268,7 @@ std::vector<Command> ContainerCommands() {
   c.push_back({"attach", "NAME -- CMD [ARGS...]", "run a command inside a running container (its namespaces, cgroup and policy)", "", {}, Attach});
   c.push_back({"exec", "NAME -- CMD [ARGS...]", "alias of attach", "", {}, Attach});
   c.push_back({"logs", "NAME", "print the output of a detached container", "", {}, Logs});
+  c.push_back({"console", "NAME", "connect to the terminal of a running tty container (detach: Ctrl-a q)", "", {}, Console});
   c.push_back({"destroy", "NAME [-f]", "remove a stopped container (with -f: stop it first)", "",
                {{"force", 'f', false, "", "stop a running container, remove a broken one"}}, Destroy});
   c.push_back({"gc", "", "remove leftovers of crashed runs (only rampart's own cgroups and directories)", "", {}, Gc});

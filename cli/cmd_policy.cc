@@ -211,8 +211,7 @@ Result<int> Run(Context& ctx, const ParsedArgs& a) {
     // written only costs a compile.
     bool hit = false;
     std::string dir = ctx.root + "/cache/bpf";
-    mkdir(ctx.root.c_str(), 0700);
-    mkdir((ctx.root + "/cache").c_str(), 0700);
+    (void)MakeDirs(ctx.root + "/cache", 0700);  // a cache that cannot be made only costs a compile
     auto cached = security::PolicyCache(dir).Get(p, &hit);
     if (cached) {
       compiled = std::move(*cached);

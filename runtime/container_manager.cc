@@ -4,11 +4,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <ctime>
 #include <map>
 
@@ -16,6 +19,7 @@
 #include "base/file_lock.h"
 #include "base/sha256.h"
 #include "runtime/cgroups.h"
+#include "runtime/console.h"
 #include "runtime/idmap.h"
 #include "runtime/launcher.h"
 #include "runtime/monitor.h"
@@ -81,8 +85,7 @@ Result<security::CompiledPolicy> PolicyForUncached(const Paths& paths, const Con
                           "; fix the profile or create the container with --allow-dangerous");
   }
   if (high > 0) log.Warn("starting with a dangerous profile (--allow-dangerous)", {{"profile", policy.name}, {"first", first}});
-  mkdir(paths.root.c_str(), 0700);
-  mkdir((paths.root + "/cache").c_str(), 0700);
+  RAMPART_TRY(MakeDirs(paths.root + "/cache", 0700));
   return security::PolicyCache(paths.PolicyCacheDir()).Get(policy);
 }
 
@@ -128,8 +131,6 @@ bool WaitPidfd(int fd, int timeout_ms) {
 
 Status ContainerManager::Create(const CreateOptions& o) {
   RAMPART_TRY(ValidateName(o.name));
-  mkdir(paths_.root.c_str(), 0700);
-  mkdir((paths_.root + "/containers").c_str(), 0700);
   RAMPART_TRY(store_.Claim(o.name));
   // From here on, a failure removes everything this create made.
   auto rollback = [&](const Error& e) -> Error {
@@ -156,6 +157,7 @@ Status ContainerManager::Create(const CreateOptions& o) {
   if (o.profile) spec->profile = *o.profile;
   if (!o.command.empty()) spec->command = o.command;
   spec->allow_dangerous = spec->allow_dangerous || o.allow_dangerous;
+  spec->tty = spec->tty || o.tty;
   if (spec->rootfs.empty()) {
     auto rootfs = ResolveTemplate(o.template_ref, paths_.RootfsDir(o.name));
     if (!rootfs) return rollback(rootfs.error());
@@ -212,8 +214,10 @@ Status ContainerManager::Start(const std::string& name) {
     return Error::FromErrno(errno, "pipe");
   }
   UniqueFd ready_rd(ready[0]), ready_wr(ready[1]);
-  mkdir(paths_.run.c_str(), 0700);
-  mkdir(paths_.RunDir(name).c_str(), 0700);
+  if (auto st = MakeDirs(paths_.RunDir(name), 0700); !st) {
+    (void)prepared.cgroup.Destroy();
+    return st.error();
+  }
   pid_t pid = fork();
   if (pid < 0) {
     (void)prepared.cgroup.Destroy();
@@ -256,8 +260,10 @@ Status ContainerManager::Start(const std::string& name) {
 Result<int> ContainerManager::RunForeground(const std::string& name) {
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
   RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_, policy_memo_));
-  mkdir(paths_.run.c_str(), 0700);
-  mkdir(paths_.RunDir(name).c_str(), 0700);
+  if (auto st = MakeDirs(paths_.RunDir(name), 0700); !st) {
+    (void)prepared.cgroup.Destroy();
+    return st.error();
+  }
   MonitorSetup setup{paths_, std::move(prepared.spec), std::move(prepared.policy), std::move(prepared.cgroup), true, -1};
   return RunMonitor(std::move(setup), log_);
 }
@@ -410,6 +416,26 @@ Status ContainerManager::Destroy(const std::string& name, bool force) {
   RAMPART_TRY(store_.Remove(name));
   unlink(paths_.LockFile(name).c_str());  // released after the unlink: waiters retry
   return Ok();
+}
+
+Result<bool> ContainerManager::Console(const std::string& name, int in_fd, int out_fd) {
+  RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
+  if (store_.LiveStatus(state) == ContainerStatus::kStopped) return Error::Invalid("container " + name + " is not running");
+  const std::string path = paths_.MonitorSocket(name);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return Error::Invalid("control socket path too long: " + path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  UniqueFd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!sock) return Error::FromErrno(errno, "socket");
+  if (connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return Error::FromErrno(errno, "connect to the monitor of " + name + " at " + path);
+  if (send(sock.get(), "console\n", 8, MSG_NOSIGNAL) != 8) return Error::FromErrno(errno, "send console request");
+  std::string reply;
+  char c;
+  while (reply.size() < 512 && read(sock.get(), &c, 1) == 1 && c != '\n') reply += c;
+  if (reply != "OK") return Error::Invalid("console " + name + ": " + (reply.empty() ? "the monitor closed the connection" : reply));
+  return ProxyTerminal(in_fd, out_fd, sock.get(), true);
 }
 
 Result<GcReport> ContainerManager::Gc() {

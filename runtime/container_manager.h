@@ -24,6 +24,7 @@ struct CreateOptions {
   std::optional<std::string> config_file; // YAML container config
   std::vector<std::string> command;       // overrides the config's
   bool allow_dangerous = false;           // start profiles with high audit findings
+  bool tty = false;                       // give the payload a fresh pty
 };
 
 struct ContainerInfo {
@@ -59,6 +60,9 @@ class ContainerManager {
   // Returns the attached command's exit code.
   Result<int> Attach(const std::string& name, const std::vector<std::string>& argv);
   Status Destroy(const std::string& name, bool force);
+  // Connects the terminal on in_fd/out_fd to a running tty container's
+  // console (detach with Ctrl-a q). Returns true if the user detached.
+  Result<bool> Console(const std::string& name, int in_fd, int out_fd);
   Result<GcReport> Gc();
   const Paths& paths() const { return paths_; }
 

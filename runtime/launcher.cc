@@ -128,6 +128,8 @@ Identity IdentityOf(const ContainerSpec& spec) {
     if (from >= 0 && from != to && dup2(from, to) < 0) fail("stdio", Error::FromErrno(errno, "dup2"));
   }
   if (setsid() < 0) fail("session", Error::FromErrno(errno, "setsid"));
+  // A tty container's stdio is a fresh pty: make it the controlling terminal.
+  if (spec.tty && ioctl(0, TIOCSCTTY, 0) != 0) fail("tty", Error::FromErrno(errno, "set controlling terminal"));
   if (spec.namespaces.uts && sethostname(spec.hostname.c_str(), spec.hostname.size()) != 0)
     fail("hostname", Error::FromErrno(errno, "sethostname " + spec.hostname));
   if (auto st = SetupRootfs(plan); !st) fail("rootfs", st.error());

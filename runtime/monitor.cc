@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <optional>
 #include <nlohmann/json.hpp>
 
+#include "runtime/console.h"
 #include "runtime/launcher.h"
 
 namespace rampart::runtime {
@@ -109,13 +111,22 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   req.rootfs.new_cgroup_ns = setup.spec.namespaces.cgroup;
   req.cgroup = &setup.cgroup;
   UniqueFd null_in, log_out;
+  std::optional<PtyPair> pty;
+  if (setup.spec.tty) {
+    auto p = OpenPty(setup.foreground ? 0 : -1);
+    if (!p) return fail(p.error());
+    pty = std::move(*p);
+  }
   if (!setup.foreground) {
     null_in.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
     log_out.reset(open(setup.paths.LogFile(name).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
     if (!null_in || !log_out) return fail(Error::FromErrno(errno, "open " + setup.paths.LogFile(name)));
     req.stdin_fd = null_in.get();
     req.stdout_fd = req.stderr_fd = log_out.get();
-  } else {
+  }
+  if (pty) {
+    req.stdin_fd = req.stdout_fd = req.stderr_fd = pty->slave.get();
+  } else if (setup.foreground) {
     req.stdin_fd = 0;
     req.stdout_fd = 1;
     req.stderr_fd = 2;
@@ -129,7 +140,13 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
     return fail(init.error());
   }
   null_in.reset();
-  log_out.reset();
+  if (pty) pty->slave.reset();  // only the container holds the terminal now
+  else log_out.reset();
+  // Foreground with a tty: our terminal goes raw and is proxied to the pty.
+  std::optional<ScopedRawMode> raw;
+  if (pty && setup.foreground) raw.emplace(0);
+  UniqueFd console;  // the `rampart console` client, if one is attached
+  bool stdin_open = setup.foreground && pty;
   state.init_pid = init->pid;
   state.init_start_time = init->start_time;
   state.status = ContainerStatus::kRunning;
@@ -153,6 +170,9 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
     std::vector<pollfd> fds = {{init->pidfd.get(), POLLIN, 0}};
     if (control) fds.push_back({control->get(), POLLIN, 0});
     if (sigfd) fds.push_back({sigfd.get(), POLLIN, 0});
+    if (pty && pty->master) fds.push_back({pty->master.get(), POLLIN, 0});
+    if (console) fds.push_back({console.get(), POLLIN, 0});
+    if (stdin_open) fds.push_back({0, POLLIN, 0});
     if (poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
       break;
@@ -161,6 +181,25 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
       if (!(p.revents & (POLLIN | POLLHUP))) continue;
       if (p.fd == init->pidfd.get()) {
         exited = true;
+      } else if (pty && pty->master && p.fd == pty->master.get()) {
+        char buf[4096];
+        ssize_t n = read(pty->master.get(), buf, sizeof buf);
+        if (n <= 0) {
+          pty->master.reset();  // EIO: every holder of the slave is gone
+          continue;
+        }
+        if (setup.foreground) (void)!write(1, buf, n);
+        if (log_out) (void)!write(log_out.get(), buf, n);
+        if (console && send(console.get(), buf, n, MSG_NOSIGNAL) < 0) console.reset();
+      } else if ((console && p.fd == console.get()) || (stdin_open && p.fd == 0)) {
+        char buf[4096];
+        ssize_t n = read(p.fd, buf, sizeof buf);
+        if (n <= 0) {
+          if (p.fd == 0) stdin_open = false;
+          else console.reset();
+          continue;
+        }
+        if (pty && pty->master) (void)!write(pty->master.get(), buf, n);
       } else if (sigfd && p.fd == sigfd.get()) {
         signalfd_siginfo si{};
         while (read(sigfd.get(), &si, sizeof si) == sizeof si)
@@ -176,6 +215,15 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
         while (!op.empty() && (op.back() == '\n' || op.back() == '\r')) op.pop_back();
         if (op == "wait") {
           waiters.push_back(std::move(client));
+        } else if (op == "console") {
+          if (!pty || !pty->master) {
+            SendLine(client.get(), R"j({"error":"the container has no terminal (create it with tty: true)"})j");
+          } else {
+            SendLine(client.get(), "OK");
+            timeval none{0, 0};
+            setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+            console = std::move(client);  // a new console replaces the previous one
+          }
         } else if (op == "status") {
           SendLine(client.get(), StateJson(state).dump());
         } else {
@@ -186,6 +234,18 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   }
   while (waitpid(init->pid, &status, 0) < 0 && errno == EINTR) {
   }
+  // What the payload wrote last is still in the pty.
+  if (pty && pty->master) {
+    fcntl(pty->master.get(), F_SETFL, O_NONBLOCK);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(pty->master.get(), buf, sizeof buf)) > 0) {
+      if (setup.foreground) (void)!write(1, buf, n);
+      if (log_out) (void)!write(log_out.get(), buf, n);
+      if (console) (void)!send(console.get(), buf, n, MSG_NOSIGNAL);
+    }
+  }
+  raw.reset();
   state.finished_at = Now();
   int code;
   if (WIFSIGNALED(status)) {

@@ -23,11 +23,6 @@ constexpr std::pair<ContainerStatus, const char*> kStatusNames[] = {
     {ContainerStatus::kRunning, "running"}, {ContainerStatus::kFrozen, "frozen"},
     {ContainerStatus::kStopped, "stopped"}, {ContainerStatus::kUnknown, "unknown"}};
 
-Status MkdirIfMissing(const std::string& path, mode_t mode) {
-  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return Ok();
-  return Error::FromErrno(errno, "mkdir " + path);
-}
-
 struct ProcStat {
   char state = '?';
   uint64_t start_time = 0;
@@ -226,8 +221,7 @@ Result<ContainerState> StateFromJson(std::string_view text) {
 
 Status StateStore::Claim(const std::string& name) const {
   RAMPART_TRY(ValidateName(name));
-  RAMPART_TRY(MkdirIfMissing(paths_.root, 0700));
-  RAMPART_TRY(MkdirIfMissing(paths_.ContainersDir(), 0700));
+  RAMPART_TRY(MakeDirs(paths_.ContainersDir(), 0700));
   const std::string dir = paths_.ContainerDir(name);
   if (::mkdir(dir.c_str(), 0700) != 0) {
     if (errno == EEXIST)
@@ -239,8 +233,7 @@ Status StateStore::Claim(const std::string& name) const {
 
 Status StateStore::WriteState(const ContainerState& state) const {
   RAMPART_TRY(ValidateName(state.name));
-  RAMPART_TRY(MkdirIfMissing(paths_.run, 0700));
-  RAMPART_TRY(MkdirIfMissing(paths_.RunDir(state.name), 0700));
+  RAMPART_TRY(MakeDirs(paths_.RunDir(state.name), 0700));
   // Run state is volatile by nature (/run): atomic, not fsynced.
   return WriteFileAtomic(paths_.StateFile(state.name), StateToJson(state), 0600, Durability::kVolatile);
 }
