@@ -22,6 +22,7 @@
 #include "runtime/console.h"
 #include "runtime/idmap.h"
 #include "runtime/launcher.h"
+#include "runtime/policy_apply.h"
 #include "runtime/monitor.h"
 #include "runtime/template.h"
 #include "security/audit.h"
@@ -86,7 +87,26 @@ Result<security::CompiledPolicy> PolicyForUncached(const Paths& paths, const Con
   }
   if (high > 0) log.Warn("starting with a dangerous profile (--allow-dangerous)", {{"profile", policy.name}, {"first", first}});
   RAMPART_TRY(MakeDirs(paths.root + "/cache", 0700));
-  return security::PolicyCache(paths.PolicyCacheDir()).Get(policy);
+  RAMPART_ASSIGN_OR_RETURN(auto compiled, security::PolicyCache(paths.PolicyCacheDir()).Get(policy));
+  RAMPART_TRY(CheckApplicable(compiled));  // e.g. notify rules need a supervisor rampart does not run yet
+  return compiled;
+}
+
+// The policy is resolved, audited and compiled at create and frozen in the
+// container's directory; start and attach apply that copy (the profile
+// file may change later: re-create the container to pick the change up).
+std::string FrozenJsonPath(const Paths& paths, const std::string& name) { return paths.ContainerDir(name) + "/policy.json"; }
+std::string FrozenBpfPath(const Paths& paths, const std::string& name) { return paths.ContainerDir(name) + "/policy.bpf"; }
+
+Status FreezePolicy(const Paths& paths, const std::string& name, const security::CompiledPolicy& c) {
+  RAMPART_TRY(WriteFileAtomic(FrozenBpfPath(paths, name), security::BpfBytes(c.seccomp.insns), 0600));
+  return WriteFileAtomic(FrozenJsonPath(paths, name), security::FrozenPolicyJson(c), 0600);
+}
+
+Result<security::CompiledPolicy> FrozenPolicy(const Paths& paths, const std::string& name) {
+  RAMPART_ASSIGN_OR_RETURN(auto json, ReadFile(FrozenJsonPath(paths, name)));
+  RAMPART_ASSIGN_OR_RETURN(auto bpf, ReadFile(FrozenBpfPath(paths, name)));
+  return security::ThawPolicy(json, bpf, FrozenJsonPath(paths, name));
 }
 
 // One command (`run` = create + start) resolves each profile once.
@@ -170,6 +190,7 @@ Status ContainerManager::Create(const CreateOptions& o) {
   }
   auto policy = PolicyFor(paths_, *spec, log_, policy_memo_);
   if (!policy) return rollback(policy.error());
+  if (auto st = FreezePolicy(paths_, o.name, *policy); !st) return rollback(st.error());
   if (auto st = WriteFileAtomic(paths_.ConfigFile(o.name), SerializeContainerSpec(*spec), 0600); !st)
     return rollback(st.error());
   ContainerState state;
@@ -197,7 +218,9 @@ Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std:
                                           state->status != ContainerStatus::kCreated) {
     return Error(ErrorKind::kExists, "container " + name + " is already running");
   }
-  RAMPART_ASSIGN_OR_RETURN(auto policy, PolicyFor(paths, spec, log, memo));
+  (void)log;
+  (void)memo;
+  RAMPART_ASSIGN_OR_RETURN(auto policy, FrozenPolicy(paths, name));
   RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths));
   RAMPART_ASSIGN_OR_RETURN(auto cgroup, cgm.Create(name, LimitsOf(spec)));
   return Prepared{std::move(spec), std::move(policy), std::move(cgroup)};
@@ -379,7 +402,7 @@ Result<int> ContainerManager::Attach(const std::string& name, const std::vector<
   RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
   if (store_.LiveStatus(state) == ContainerStatus::kStopped) return Error::Invalid("container " + name + " is not running");
   RAMPART_ASSIGN_OR_RETURN(auto pidfd, OpenVerifiedPidfd(state.init_pid, state.init_start_time));
-  RAMPART_ASSIGN_OR_RETURN(auto policy, PolicyFor(paths_, spec, log_, policy_memo_));
+  RAMPART_ASSIGN_OR_RETURN(auto policy, FrozenPolicy(paths_, name));
   RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths_));
   RAMPART_ASSIGN_OR_RETURN(auto cg, cgm.Open(name));
   AttachRequest req;

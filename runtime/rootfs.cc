@@ -232,33 +232,23 @@ Status MountSys(int root_fd, const RootfsPlan& plan) {
   return MountCgroup(mnt->get(), plan);
 }
 
-// One device node in the fresh /dev tmpfs (dev_fd): mknod when allowed, else
-// a bind of the host's node; either way verified afterwards.
-Status MakeDevNode(int dev_fd, const DevNode& n, bool user_namespace) {
+// One device node in the fresh /dev tmpfs (dev_fd): a bind of the host's
+// node, verified before and after. Never mknod: /dev itself is nodev, so a
+// node the container makes there (CAP_MKNOD is one of the usual 14) cannot
+// be opened; only these binds, each a mount of its own, reach a device.
+Status MakeDevNode(int dev_fd, const DevNode& n) {
   const std::string path = std::string("/dev/") + n.name;
-  bool made = false;
-  if (!user_namespace) {
-    if (mknodat(dev_fd, n.name, S_IFCHR | 0666, makedev(n.major, n.minor)) == 0) {
-      made = true;
-      if (fchmodat(dev_fd, n.name, 0666, 0) != 0) return SysError("chmod " + path);
-    } else if (errno != EPERM) {
-      return SysError("mknod " + path);
-    }
-  }
-  if (!made) {
-    const std::string what = "bind host " + path + " on " + path;
-    // The host's /dev is trusted; the node we bind is checked before use.
-    UniqueFd src(open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
-    if (!src) return SysError(what + ": open_tree");
-    RAMPART_TRY(CheckCharDev(src.get(), n.major, n.minor, what));
-    RAMPART_TRY(
-        SetAttrs(src.get(), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, /*recursive=*/false, what));
-    UniqueFd f(openat(dev_fd, n.name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666));
-    if (!f) return SysError(what + ": create mount point");
-    UniqueFd target(openat(dev_fd, n.name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (!target) return SysError(what + ": open mount point");
-    RAMPART_TRY(Attach(src.get(), target.get(), what));
-  }
+  const std::string what = "bind host " + path + " on " + path;
+  // The host's /dev is trusted; the node we bind is checked before use.
+  UniqueFd src(open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  if (!src) return SysError(what + ": open_tree");
+  RAMPART_TRY(CheckCharDev(src.get(), n.major, n.minor, what));
+  RAMPART_TRY(SetAttrs(src.get(), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, /*recursive=*/false, what));
+  UniqueFd f(openat(dev_fd, n.name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666));
+  if (!f) return SysError(what + ": create mount point");
+  UniqueFd target(openat(dev_fd, n.name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!target) return SysError(what + ": open mount point");
+  RAMPART_TRY(Attach(src.get(), target.get(), what));
   UniqueFd check(openat(dev_fd, n.name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
   if (!check) return SysError("verify " + path);
   return CheckCharDev(check.get(), n.major, n.minor, "verify " + path);
@@ -277,8 +267,8 @@ Status MountSubdir(int dev_fd, const char* name, const char* fstype,
 Status MountDev(int root_fd, const RootfsPlan& plan) {
   RAMPART_ASSIGN_OR_RETURN(
       UniqueFd dev, MountNew(root_fd, "/dev", "tmpfs", {{"mode", "0755"}, {"size", "65536k"}},
-                             MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME, TMPFS_MAGIC));
-  for (const auto& n : kDevNodes) RAMPART_TRY(MakeDevNode(dev.get(), n, plan.user_namespace));
+                             MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME, TMPFS_MAGIC));
+  for (const auto& n : kDevNodes) RAMPART_TRY(MakeDevNode(dev.get(), n));
   // Every devpts mount has been a new instance since linux 4.7, so no
   // "newinstance". gid=5 (tty) only when that gid is mapped in our user
   // namespace; the kernel rejects it otherwise and the option is dropped.
@@ -314,7 +304,8 @@ Status MountBind(int root_fd, const BindMount& b) {
   struct stat st {};
   if (fstat(src.get(), &st) != 0) return SysError(what + ": stat " + b.source);
   // Read-only before it becomes visible: no window where it is writable.
-  if (b.readonly) RAMPART_TRY(SetAttrs(src.get(), MOUNT_ATTR_RDONLY, /*recursive=*/true, what));
+  RAMPART_TRY(SetAttrs(src.get(), MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID | (b.readonly ? MOUNT_ATTR_RDONLY : 0),
+                       /*recursive=*/true, what));
   auto target = PrepareMountTarget(root_fd, b.target, S_ISDIR(st.st_mode));
   if (!target) return target.error().Wrap(what);
   return Attach(src.get(), target->get(), what);
@@ -458,6 +449,9 @@ Status SetupRootfs(const RootfsPlan& plan) {
   UniqueFd root(open_tree(under.get(), "",
                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH));
   if (!root) return SysError("bind rootfs " + plan.rootfs + " onto itself: open_tree");
+  // nodev everywhere in the rootfs: device nodes in an image (or made with
+  // CAP_MKNOD) cannot be opened; /dev gets verified binds of the host's.
+  RAMPART_TRY(SetAttrs(root.get(), MOUNT_ATTR_NODEV, /*recursive=*/true, "rootfs nodev"));
   RAMPART_TRY(Attach(root.get(), under.get(), "bind rootfs " + plan.rootfs + " onto itself"));
   under.reset();
   // `root` now refers to the root of the attached bind mount: every path

@@ -169,6 +169,68 @@ Result<nlohmann::json> CompiledSummary(const CompiledPolicy& c, bool per_arch_co
 // bytes and what the summary needs). An entry whose bytes do not match is
 // treated as a miss and rewritten: the cache never hands out a program it
 // cannot vouch for.
+std::string FrozenPolicyJson(const CompiledPolicy& c) {
+  const Policy& p = c.policy;
+  nlohmann::json rl = nlohmann::json::array();
+  for (const auto& r : p.rlimits) rl.push_back({{"name", r.name}, {"resource", r.resource}, {"soft", r.soft}, {"hard", r.hard}});
+  nlohmann::json arches = nlohmann::json::array();
+  for (Arch a : p.seccomp.arches) arches.push_back(ArchName(a));
+  nlohmann::json j = {{"version", 1},
+                      {"name", p.name},
+                      {"hash", c.hash},
+                      {"bpf_sha256", Sha256Hex(BpfBytes(c.seccomp.insns))},
+                      {"tree", c.seccomp.tree},
+                      {"default", p.seccomp.default_action.ToString()},
+                      {"unknown", p.seccomp.unknown_action.ToString()},
+                      {"architectures", arches},
+                      {"bounding", p.caps.bounding},
+                      {"ambient", p.caps.ambient},
+                      {"inheritable", p.caps.inheritable},
+                      {"no_new_privileges", p.no_new_privileges},
+                      {"rlimits", rl},
+                      {"masked_paths", p.masked_paths},
+                      {"readonly_paths", p.readonly_paths},
+                      {"chain", p.chain}};
+  return j.dump(2) + "\n";
+}
+
+Result<CompiledPolicy> ThawPolicy(std::string_view json, std::string_view bpf, const std::string& where) {
+  auto bad = [&](const std::string& what) { return Error::Invalid("frozen policy " + where + ": " + what); };
+  auto j = nlohmann::json::parse(json, nullptr, false);
+  if (!j.is_object() || j.value("version", 0) != 1) return bad("unreadable or of an unknown version");
+  if (bpf.empty() || bpf.size() % sizeof(sock_filter) != 0) return bad("the BPF program is truncated");
+  if (j.value("bpf_sha256", "") != Sha256Hex(bpf)) return bad("the BPF program does not match its recorded hash");
+  CompiledPolicy c;
+  try {
+    Policy& p = c.policy;
+    p.name = j.at("name").get<std::string>();
+    c.hash = j.at("hash").get<std::string>();
+    c.seccomp.tree = j.at("tree").get<bool>();
+    RAMPART_ASSIGN_OR_RETURN(p.seccomp.default_action, ParseAction(j.at("default").get<std::string>()));
+    RAMPART_ASSIGN_OR_RETURN(p.seccomp.unknown_action, ParseAction(j.at("unknown").get<std::string>()));
+    for (const auto& a : j.at("architectures")) {
+      auto arch = ParseArch(a.get<std::string>());
+      if (!arch) return bad("unknown architecture " + a.dump());
+      p.seccomp.arches.push_back(*arch);
+    }
+    p.caps.bounding = j.at("bounding").get<uint64_t>();
+    p.caps.ambient = j.at("ambient").get<uint64_t>();
+    p.caps.inheritable = j.at("inheritable").get<uint64_t>();
+    p.no_new_privileges = j.at("no_new_privileges").get<bool>();
+    for (const auto& r : j.at("rlimits"))
+      p.rlimits.push_back({r.at("resource").get<int>(), r.at("name").get<std::string>(), r.at("soft").get<uint64_t>(),
+                           r.at("hard").get<uint64_t>()});
+    p.masked_paths = j.at("masked_paths").get<std::vector<std::string>>();
+    p.readonly_paths = j.at("readonly_paths").get<std::vector<std::string>>();
+    p.chain = j.at("chain").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    return bad(std::string("missing or mistyped field: ") + e.what());
+  }
+  c.seccomp.insns.resize(bpf.size() / sizeof(sock_filter));
+  std::memcpy(c.seccomp.insns.data(), bpf.data(), bpf.size());
+  return c;
+}
+
 Result<CompiledPolicy> PolicyCache::Get(const Policy& policy, bool* hit) const {
   const std::string hash = PolicyHash(policy);
   const std::string bpf_path = dir_ + "/" + hash + ".bpf";

@@ -30,6 +30,14 @@ Result<nlohmann::json> CompiledSummary(const CompiledPolicy& compiled, bool per_
 // Raw BPF bytes (struct sock_filter array) as written to disk.
 std::string BpfBytes(const std::vector<sock_filter>& insns);
 
+// The frozen copy a container keeps from create to start: what applying the
+// policy needs (BPF, capability sets, NNP, rlimits, masked and read-only
+// paths, hash), without the syscall table. Start reads it instead of
+// resolving and compiling the profile again.
+std::string FrozenPolicyJson(const CompiledPolicy& compiled);
+// `bpf` must match the sha256 recorded in the JSON.
+Result<CompiledPolicy> ThawPolicy(std::string_view json, std::string_view bpf, const std::string& where);
+
 // Compiled programs keyed by policy hash under DIR (cache/bpf/HASH.bpf).
 class PolicyCache {
  public:
