@@ -85,10 +85,17 @@ Result<int> Start(Context& ctx, const ParsedArgs& a) {
 
 // Exit codes of the payload pass through; a payload that cannot be exec'd
 // is 126/127 as with podman.
-Result<int> ExecFailureCode(const Error& e) {
+// The error line is printed here: the exit code alone would not say why.
+Result<int> ExecFailureCode(Context& ctx, const Error& e) {
   if (e.message().find("exec ") != std::string::npos) {
-    if (e.kind() == ErrorKind::kNotFound) return kExitNotFound;
-    if (e.err() == EACCES || e.err() == ENOEXEC || e.err() == EISDIR) return kExitCannotInvoke;
+    if (e.kind() == ErrorKind::kNotFound) {
+      ctx.log.Error(e.message());
+      return kExitNotFound;
+    }
+    if (e.err() == EACCES || e.err() == ENOEXEC || e.err() == EISDIR) {
+      ctx.log.Error(e.message());
+      return kExitCannotInvoke;
+    }
   }
   return e;
 }
@@ -108,7 +115,7 @@ Result<int> Run(Context& ctx, const ParsedArgs& a) {
     auto st = m.Start(name);
     if (!st) {
       remove();
-      return ExecFailureCode(st.error());
+      return ExecFailureCode(ctx, st.error());
     }
     Emit(ctx.format, {{"name", name}, {"state", "running"}}, name + "\n");
     return 0;
@@ -116,9 +123,12 @@ Result<int> Run(Context& ctx, const ParsedArgs& a) {
   auto rc = m.RunForeground(name);
   remove();
   if (!rc) {
-    ctx.log.Error(rc.error().message());
-    auto code = ExecFailureCode(rc.error());
-    return code ? *code : kExitError;
+    auto code = ExecFailureCode(ctx, rc.error());
+    if (!code) {
+      ctx.log.Error(rc.error().message());
+      return kExitError;
+    }
+    return *code;
   }
   return *rc;
 }
@@ -195,7 +205,7 @@ Result<int> Attach(Context& ctx, const ParsedArgs& a) {
   RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
   if (!a.has_rest || a.rest.empty()) return Error::Invalid("no command: rampart attach NAME -- CMD [ARGS...]");
   auto rc = Manager(ctx).Attach(name, a.rest);
-  if (!rc) return ExecFailureCode(rc.error());
+  if (!rc) return ExecFailureCode(ctx, rc.error());
   return *rc;
 }
 

@@ -405,6 +405,9 @@ Result<int> ContainerManager::Attach(const std::string& name, const std::vector<
   RAMPART_ASSIGN_OR_RETURN(auto policy, FrozenPolicy(paths_, name));
   RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths_));
   RAMPART_ASSIGN_OR_RETURN(auto cg, cgm.Open(name));
+  // Joining a frozen cgroup would freeze the attached command before exec.
+  if (auto frozen = cg.Frozen(); frozen && *frozen)
+    return Error::Invalid("container " + name + " is frozen: unfreeze it first");
   AttachRequest req;
   req.init_pidfd = pidfd.get();
   req.init_pid = state.init_pid;
@@ -483,6 +486,14 @@ Result<GcReport> ContainerManager::Gc() {
         if (live(n)) continue;
         if (auto cg = cgm->Open(n); cg && cg->Destroy()) report.removed.push_back("cgroup " + n);
       }
+    }
+  }
+  // The root's cgroup parent directories, once empty.
+  if (auto cgm = Cgroups(paths_); cgm) {
+    auto dirs = cgm->PathsFor("x");
+    for (const auto& dir : dirs ? *dirs : std::vector<std::string>{}) {
+      std::string parent = dir.substr(0, dir.rfind('/'));
+      if (rmdir(parent.c_str()) == 0) report.removed.push_back("cgroup parent " + parent);
     }
   }
   // Stale state: recorded running, nothing alive → stopped.

@@ -413,6 +413,10 @@ class Parser {
         }
       }
       if (!have_target) return Err(item, "mount needs a target");
+      if (m.type != "bind" && m.type != "tmpfs")
+        return Err(item, "mount type '" + m.type + "' of " + m.target + " is not supported (bind or tmpfs)");
+      if (m.type == "bind" && !m.options.empty())
+        return Err(item, "bind mount of " + m.target + " takes no options (use readonly: true)");
       if (!have_source) {
         if (m.type == "bind") return Err(item, "bind mount of " + m.target + " needs a source");
         m.source = m.type;

@@ -103,7 +103,8 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   req.spec = &setup.spec;
   req.policy = &setup.policy;
   req.rootfs.rootfs = setup.spec.rootfs;
-  for (const auto& m : setup.spec.mounts) req.rootfs.binds.push_back(BindMount{m.source, m.target, m.readonly});
+  for (const auto& m : setup.spec.mounts)
+    req.rootfs.binds.push_back(BindMount{m.source, m.target, m.readonly, m.type, m.options});
   req.rootfs.masked_paths = setup.policy.policy.masked_paths;
   req.rootfs.readonly_paths = setup.policy.policy.readonly_paths;
   req.rootfs.user_namespace = setup.spec.namespaces.user;

@@ -294,7 +294,24 @@ Status MountDev(int root_fd, const RootfsPlan& plan) {
   return Ok();
 }
 
+Status MountTmpfs(int root_fd, const BindMount& b) {
+  const std::string what = "mount tmpfs on " + b.target;
+  std::vector<FsOption> options;
+  for (const auto& o : b.options) {
+    auto eq = o.find('=');
+    options.push_back(eq == std::string::npos ? FsOption{o, ""} : FsOption{o.substr(0, eq), o.substr(eq + 1)});
+  }
+  RAMPART_ASSIGN_OR_RETURN(
+      UniqueFd mnt,
+      NewMount("tmpfs", options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b.readonly ? MOUNT_ATTR_RDONLY : 0), what));
+  auto target = PrepareMountTarget(root_fd, b.target, /*want_dir=*/true);
+  if (!target) return target.error().Wrap(what);
+  return Attach(mnt.get(), target->get(), what);
+}
+
 Status MountBind(int root_fd, const BindMount& b) {
+  if (b.type == "tmpfs") return MountTmpfs(root_fd, b);
+  if (b.type != "bind") return Error::Invalid("mount on " + b.target + ": unsupported type '" + b.type + "' (bind or tmpfs)");
   const std::string what = "bind " + b.source + " on " + b.target;
   if (b.source.empty() || b.source[0] != '/')
     return Error::Invalid(what + ": source is not an absolute path");

@@ -22,6 +22,10 @@ struct BindMount {
   std::string
       target;  // container path (resolved inside the root, last component must not be a symlink)
   bool readonly = false;  // recursive read-only, applied before the mount becomes visible
+  // "bind" (source: a host path) or "tmpfs" (a fresh one; `options` are
+  // tmpfs options such as size=16M, mode=0755; always nosuid, nodev).
+  std::string type = "bind";
+  std::vector<std::string> options;
 };
 
 struct RootfsPlan {

@@ -295,7 +295,7 @@ class RootfsTest : public ::testing::Test {
     p.rootfs = root_;
     p.masked_paths = {"/proc/kcore", "/proc/keys", "/proc/timer_list",
                       "/proc/acpi",  "/proc/scsi", "/sys/firmware"};
-    p.binds.push_back(BindMount{(base_ / "data").string(), "/mnt/data", /*readonly=*/true});
+    p.binds.push_back(BindMount{(base_ / "data").string(), "/mnt/data", /*readonly=*/true, "bind", {}});
     p.new_ipc_ns = true;
     return p;
   }
@@ -448,7 +448,7 @@ TEST_F(RootfsTest, RefusesSymlinkedBindTarget) {
   fs::create_symlink("/etc/passwd", root_ / "etc" / "target");
   RootfsPlan plan = DefaultPlan();
   std::ofstream(base_ / "evil") << "evil";
-  plan.binds.push_back(BindMount{(base_ / "evil").string(), "/etc/target", false});
+  plan.binds.push_back(BindMount{(base_ / "evil").string(), "/etc/target", false, "bind", {}});
   RunOutcome r = RunInContainer(plan, "echo should-not-run", kFlags, /*userns=*/false);
   std::cout << "setup error (expected): " << r.setup_error << "\n";
   EXPECT_NE(r.setup_error.find("/etc/target is a symlink: refusing to mount over it"),
@@ -483,7 +483,7 @@ TEST_F(RootfsTest, RefusesSymlinkedMaskTarget) {
 TEST_F(RootfsTest, ErrorNamesTheBindSource) {
   REQUIRE_ROOT();
   RootfsPlan plan = DefaultPlan();
-  plan.binds.push_back(BindMount{"/nonexistent-rampart-source", "/mnt/x", false});
+  plan.binds.push_back(BindMount{"/nonexistent-rampart-source", "/mnt/x", false, "bind", {}});
   RunOutcome r = RunInContainer(plan, "true", kFlags, /*userns=*/false);
   EXPECT_NE(
       r.setup_error.find(
