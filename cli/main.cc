@@ -4,11 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "cli/command.h"
@@ -54,12 +51,15 @@ void PrintCommandHelp(const Command& c) {
 }
 
 // CVE-2019-5736: a payload whose entry point is (or whose interpreter is)
-// /proc/self/exe re-executes the runtime's own binary inside the container,
-// where it could be opened for writing through /proc/PID/exe and the host's
-// rampart overwritten. Commands that put processes into a container first
-// re-execute rampart from a sealed, read-only memfd copy (as runc and LXC
-// do), so /proc/self/exe in there is never the host file.
-constexpr const char* kSealedEnv = "_RAMPART_SEALED_EXE";
+// /proc/self/exe re-executes the runtime's own binary inside the container;
+// a process there could keep /proc/PID/exe open and, once rampart exits,
+// reopen it for writing and replace the host's binary. Commands that put
+// processes into a container first re-execute rampart from a read-only
+// bind mount of itself in a private mount namespace: the executable is then
+// reached only through a read-only mount (EROFS), while its pages stay
+// shared with every other rampart process (a memfd copy per monitor would
+// cost ~1.5 MiB each).
+constexpr const char* kSealedEnv = "_RAMPART_RO_EXE";
 
 bool LaunchesIntoContainer(const std::vector<std::string>& args) {
   for (const auto& a : args) {
@@ -72,32 +72,25 @@ bool LaunchesIntoContainer(const std::vector<std::string>& args) {
 
 // Returns only if re-executing is not needed (or failed: then the caller
 // goes on from the original binary and says so).
-void ReexecSealed(int argc, char** argv, Logger& log) {
-  const char* sealed = std::getenv(kSealedEnv);
-  if (sealed && std::string(sealed) == "1") {
+void ReexecReadOnly(char** argv, Logger& log) {
+  const char* done = std::getenv(kSealedEnv);
+  if (done && std::string(done) == "1") {
     unsetenv(kSealedEnv);
     return;
   }
-  int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  int mfd = static_cast<int>(syscall(SYS_memfd_create, "rampart", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-  struct stat st {};
-  bool ok = self >= 0 && mfd >= 0 && fstat(self, &st) == 0;
-  off_t left = st.st_size;
-  while (ok && left > 0) {
-    ssize_t n = sendfile(mfd, self, nullptr, static_cast<size_t>(left));
-    if (n <= 0) ok = false;
-    else left -= n;
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    if (unshare(CLONE_NEWNS) == 0 && mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+        mount(exe, exe, nullptr, MS_BIND, nullptr) == 0 &&
+        mount(nullptr, exe, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) == 0) {
+      setenv(kSealedEnv, "1", 1);
+      execv(exe, argv);
+      unsetenv(kSealedEnv);
+    }
   }
-  ok = ok && fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0;
-  if (self >= 0) close(self);
-  if (ok) {
-    setenv(kSealedEnv, "1", 1);
-    (void)argc;
-    fexecve(mfd, argv, environ);
-    unsetenv(kSealedEnv);
-  }
-  if (mfd >= 0) close(mfd);
-  log.Warn("could not re-execute from a sealed copy of the rampart binary; continuing from the file itself");
+  log.Warn("could not re-execute rampart from a read-only mount of itself; continuing from the file as is");
 }
 
 // One error line on stderr, in the chosen log format.
@@ -109,7 +102,7 @@ int Fail(Logger& log, const Error& e) {
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   Logger log(STDERR_FILENO, LogLevel::kWarn, LogFormat::kText);
-  if (LaunchesIntoContainer(args)) ReexecSealed(argc, argv, log);
+  if (LaunchesIntoContainer(args)) ReexecReadOnly(argv, log);
   const auto cmds = AllCommands();
 
   // The verb is the longest run of leading words that names a command.
