@@ -39,7 +39,7 @@ class CliTest : public ::testing::Test {
   CommandOutput Rampart(std::vector<std::string> args, std::string_view input = {}) {
     std::vector<std::string> argv = {"env"};
     for (const auto& e : env_) argv.push_back(e);
-    argv.push_back(RAMPART_BIN);
+    argv.push_back(bin_);
     for (auto& a : args) argv.push_back(std::move(a));
     auto r = RunCommand(argv, input);
     EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message());
@@ -50,6 +50,7 @@ class CliTest : public ::testing::Test {
     return "\n  exit " + std::to_string(Code(r)) + "\n  --- stdout ---\n" + r.out + "\n  --- stderr ---\n" + r.err;
   }
   std::string dir_, name_;
+  std::string bin_ = RAMPART_BIN;
   std::vector<std::string> env_;
 };
 

@@ -56,11 +56,15 @@ std::string MissingRequirement() {
     }                                                                                              \
   } while (0)
 
-size_t CountLines(const std::string& path) {
+// Lines of `path` that mention `needle` (all lines when it is empty). The
+// leak check counts only mounts under this test's own base directory, so
+// tests running in parallel cannot disturb each other's counts.
+size_t CountLines(const std::string& path, const std::string& needle = "") {
   std::ifstream in(path);
   std::string line;
   size_t n = 0;
-  while (std::getline(in, line)) ++n;
+  while (std::getline(in, line))
+    if (needle.empty() || line.find(needle) != std::string::npos) ++n;
   return n;
 }
 
@@ -276,11 +280,11 @@ class RootfsTest : public ::testing::Test {
     std::ofstream(base_ / "data" / "hello") << "from-host";
     marker_ = "/tmp/rampart-rootfs-marker-" + std::to_string(getpid());
     std::ofstream(marker_) << "host";
-    mountinfo_before_ = CountLines("/proc/self/mountinfo");
+    mountinfo_before_ = CountLines("/proc/self/mountinfo", base_.string());
   }
   void TearDown() override {
     if (base_.empty()) return;
-    EXPECT_EQ(CountLines("/proc/self/mountinfo"), mountinfo_before_)
+    EXPECT_EQ(CountLines("/proc/self/mountinfo", base_.string()), mountinfo_before_)
         << "mounts leaked into the host namespace";
     if (mounted_) {
       EXPECT_EQ(umount2(base_.c_str(), MNT_DETACH), 0) << strerror(errno);
