@@ -62,21 +62,26 @@ void PrintCommandHelp(const Command& c) {
 constexpr const char* kSealedEnv = "_RAMPART_RO_EXE";
 
 bool LaunchesIntoContainer(const std::vector<std::string>& args) {
-  for (const auto& a : args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
     if (a == "--") break;
+    if (a == "--root" || a == "--format" || a == "--log-format") {
+      ++i;  // a global option's value, not the verb
+      continue;
+    }
     if (a == "run" || a == "start" || a == "attach" || a == "exec") return true;
     if (!a.starts_with("-")) return false;  // the first word is the verb
   }
   return false;
 }
 
-// Returns only if re-executing is not needed (or failed: then the caller
-// goes on from the original binary and says so).
-void ReexecReadOnly(char** argv, Logger& log) {
+// Returns true if re-executing is not needed; false if it failed (the
+// caller refuses to go on: fail-closed).
+bool ReexecReadOnly(char** argv) {
   const char* done = std::getenv(kSealedEnv);
   if (done && std::string(done) == "1") {
     unsetenv(kSealedEnv);
-    return;
+    return true;
   }
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -90,7 +95,7 @@ void ReexecReadOnly(char** argv, Logger& log) {
       unsetenv(kSealedEnv);
     }
   }
-  log.Warn("could not re-execute rampart from a read-only mount of itself; continuing from the file as is");
+  return false;
 }
 
 // One error line on stderr, in the chosen log format.
@@ -102,7 +107,9 @@ int Fail(Logger& log, const Error& e) {
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   Logger log(STDERR_FILENO, LogLevel::kWarn, LogFormat::kText);
-  if (LaunchesIntoContainer(args)) ReexecReadOnly(argv, log);
+  if (LaunchesIntoContainer(args) && !ReexecReadOnly(argv))
+    return Fail(log, Error::FromErrno(errno, "re-execute rampart from a read-only mount of itself (CVE-2019-5736 "
+                                             "protection; needs CAP_SYS_ADMIN)"));
   const auto cmds = AllCommands();
 
   // The verb is the longest run of leading words that names a command.

@@ -16,6 +16,7 @@
 #include <map>
 
 #include "base/atomic_file.h"
+#include "base/fault.h"
 #include "base/file_lock.h"
 #include "base/sha256.h"
 #include "runtime/cgroups.h"
@@ -128,6 +129,11 @@ CgroupLimits LimitsOf(const ContainerSpec& spec) {
   return l;
 }
 
+// Processes of the container may exist (a created or stopped one has none).
+bool IsActive(ContainerStatus s) {
+  return s == ContainerStatus::kRunning || s == ContainerStatus::kFrozen || s == ContainerStatus::kStarting;
+}
+
 // A pidfd for `pid` only if it is still the process recorded (start time).
 Result<UniqueFd> OpenVerifiedPidfd(int pid, uint64_t start_time) {
   if (pid <= 0) return Error::NotFound("no process recorded");
@@ -214,8 +220,7 @@ struct Prepared {
 Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std::string& name, Logger& log,
                          PolicyMemo& memo) {
   RAMPART_ASSIGN_OR_RETURN(auto spec, LoadSpec(paths, name));
-  if (auto state = store.ReadState(name); state && store.LiveStatus(*state) != ContainerStatus::kStopped &&
-                                          state->status != ContainerStatus::kCreated) {
+  if (auto state = store.ReadState(name); state && IsActive(store.LiveStatus(*state))) {
     return Error(ErrorKind::kExists, "container " + name + " is already running");
   }
   (void)log;
@@ -230,7 +235,9 @@ Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std:
 
 Status ContainerManager::Start(const std::string& name) {
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
+  FaultPoint("start:locked");
   RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_, policy_memo_));
+  FaultPoint("start:cgroup-created");
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) != 0) {
     (void)prepared.cgroup.Destroy();
@@ -252,6 +259,7 @@ Status ContainerManager::Start(const std::string& name) {
     setsid();
     pid_t monitor = fork();
     if (monitor != 0) _exit(monitor < 0 ? 1 : 0);
+    FaultPoint("monitor:forked");
     int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     for (int fd = 0; fd < 3; ++fd) dup2(null_fd, fd);
     if (null_fd > 2) close(null_fd);
@@ -262,6 +270,7 @@ Status ContainerManager::Start(const std::string& name) {
     _exit(rc ? 0 : 1);
   }
   ready_wr.reset();
+  FaultPoint("start:monitor-forked");
   int st = 0;
   while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
   }
@@ -293,7 +302,7 @@ Result<int> ContainerManager::RunForeground(const std::string& name) {
 
 Status ContainerManager::Kill(const std::string& name, int sig) {
   RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
-  if (store_.LiveStatus(state) == ContainerStatus::kStopped)
+  if (!IsActive(store_.LiveStatus(state)))
     return Error::Invalid("container " + name + " is not running");
   RAMPART_ASSIGN_OR_RETURN(auto fd, OpenVerifiedPidfd(state.init_pid, state.init_start_time));
   if (syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) != 0)
@@ -308,7 +317,7 @@ Status ContainerManager::Stop(const std::string& name, int timeout_seconds) {
   if (cgm) {
     if (auto cg = cgm->Open(name); cg) cgroup = std::move(*cg);
   }
-  if (store_.LiveStatus(state) != ContainerStatus::kStopped) {
+  if (IsActive(store_.LiveStatus(state))) {
     if (cgroup) (void)cgroup->Thaw();  // a frozen init cannot handle SIGTERM
     if (auto fd = OpenVerifiedPidfd(state.init_pid, state.init_start_time); fd) {
       if (timeout_seconds > 0) {
@@ -332,7 +341,7 @@ Status ContainerManager::Stop(const std::string& name, int timeout_seconds) {
 
 Status ContainerManager::Freeze(const std::string& name) {
   RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
-  if (store_.LiveStatus(state) == ContainerStatus::kStopped) return Error::Invalid("container " + name + " is not running");
+  if (!IsActive(store_.LiveStatus(state))) return Error::Invalid("container " + name + " is not running");
   RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths_));
   RAMPART_ASSIGN_OR_RETURN(auto cg, cgm.Open(name));
   return cg.Freeze();
@@ -340,7 +349,7 @@ Status ContainerManager::Freeze(const std::string& name) {
 
 Status ContainerManager::Unfreeze(const std::string& name) {
   RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
-  if (store_.LiveStatus(state) == ContainerStatus::kStopped) return Error::Invalid("container " + name + " is not running");
+  if (!IsActive(store_.LiveStatus(state))) return Error::Invalid("container " + name + " is not running");
   RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths_));
   RAMPART_ASSIGN_OR_RETURN(auto cg, cgm.Open(name));
   return cg.Thaw();
@@ -400,7 +409,7 @@ Result<int> ContainerManager::Attach(const std::string& name, const std::vector<
   if (argv.empty()) return Error::Invalid("attach: no command (rampart attach NAME -- CMD [ARGS...])");
   RAMPART_ASSIGN_OR_RETURN(auto spec, LoadSpec(paths_, name));
   RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
-  if (store_.LiveStatus(state) == ContainerStatus::kStopped) return Error::Invalid("container " + name + " is not running");
+  if (!IsActive(store_.LiveStatus(state))) return Error::Invalid("container " + name + " is not running");
   RAMPART_ASSIGN_OR_RETURN(auto pidfd, OpenVerifiedPidfd(state.init_pid, state.init_start_time));
   RAMPART_ASSIGN_OR_RETURN(auto policy, FrozenPolicy(paths_, name));
   RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths_));
@@ -429,7 +438,7 @@ Status ContainerManager::Destroy(const std::string& name, bool force) {
   struct stat st {};
   if (stat(paths_.ContainerDir(name).c_str(), &st) != 0) return Error::NotFound("no container named " + name);
   auto state = store_.ReadState(name);
-  if (state && store_.LiveStatus(*state) != ContainerStatus::kStopped) {
+  if (state && IsActive(store_.LiveStatus(*state))) {
     if (!force) return Error::Invalid("container " + name + " is running: stop it first, or destroy -f");
     RAMPART_TRY(Stop(name, 0));
   } else if (!state && !force) {
@@ -446,7 +455,7 @@ Status ContainerManager::Destroy(const std::string& name, bool force) {
 
 Result<bool> ContainerManager::Console(const std::string& name, int in_fd, int out_fd) {
   RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
-  if (store_.LiveStatus(state) == ContainerStatus::kStopped) return Error::Invalid("container " + name + " is not running");
+  if (!IsActive(store_.LiveStatus(state))) return Error::Invalid("container " + name + " is not running");
   const std::string path = paths_.MonitorSocket(name);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -470,7 +479,7 @@ Result<GcReport> ContainerManager::Gc() {
   std::vector<std::string> known = names ? *names : std::vector<std::string>{};
   auto live = [&](const std::string& n) {
     auto s = store_.ReadState(n);
-    return s && store_.LiveStatus(*s) != ContainerStatus::kStopped;
+    return s && IsActive(store_.LiveStatus(*s));
   };
   // Half-created containers (a create killed before config.yaml was written).
   for (const auto& n : known) {

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "base/atomic_file.h"
+#include "base/fault.h"
 #include "runtime/idmap.h"
 #include "runtime/state_store.h"
 
@@ -138,6 +139,7 @@ Identity IdentityOf(const ContainerSpec& spec) {
     if (auto st = LoopbackUp(); !st) fail("network", st.error());
   }
   if (auto st = EnterCwd(spec.cwd); !st) fail("cwd", st.error());
+  FaultPoint("init:before-policy");
   if (auto st = ApplyPolicy(*req.policy, IdentityOf(spec)); !st) fail("policy", st.error());
   int err = ExecPayload(spec.command, spec.env);
   Report(err_fd, 'E', std::to_string(err));
@@ -221,6 +223,7 @@ Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
   out.pidfd.reset(pidfd);
   sync_rd.reset();
   err_wr.reset();
+  FaultPoint("launch:cloned");
   auto abort_child = [&](const Error& e) -> Error {
     kill(pid, SIGKILL);
     while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {

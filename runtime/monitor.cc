@@ -15,6 +15,7 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
+#include "base/fault.h"
 #include "runtime/console.h"
 #include "runtime/launcher.h"
 
@@ -134,6 +135,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   }
   // The payload must not inherit our blocked signal mask.
   if (setup.foreground) sigprocmask(SIG_UNBLOCK, &mask, nullptr);
+  FaultPoint("monitor:before-launch");
   auto init = LaunchInit(req);
   if (setup.foreground) sigprocmask(SIG_BLOCK, &mask, nullptr);
   if (!init) {
@@ -148,6 +150,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   if (pty && setup.foreground) raw.emplace(0);
   UniqueFd console;  // the `rampart console` client, if one is attached
   bool stdin_open = setup.foreground && pty;
+  FaultPoint("monitor:launched");
   state.init_pid = init->pid;
   state.init_start_time = init->start_time;
   state.status = ContainerStatus::kRunning;
@@ -158,6 +161,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   }
   auto control = ListenControlSocket(setup.paths.MonitorSocket(name));
   if (!control) log.Warn("no control socket", {{"error", control.error().message()}});
+  FaultPoint("monitor:running");
   if (setup.ready_fd >= 0) {
     (void)!write(setup.ready_fd, "OK\n", 3);
     close(setup.ready_fd);
@@ -228,7 +232,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
         } else if (op == "status") {
           SendLine(client.get(), StateJson(state).dump());
         } else {
-          SendLine(client.get(), R"j({"error":"unknown request (expected status or wait)"})j");
+          SendLine(client.get(), R"j({"error":"unknown request (expected status, wait or console)"})j");
         }
       }
     }

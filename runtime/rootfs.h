@@ -33,15 +33,15 @@ struct RootfsPlan {
   int rootfs_fd = -1;            // if set: an O_PATH fd of it, opened on the host (used instead of the path)
   bool readonly_root = false;    // remount / read-only as the last step
   std::vector<BindMount> binds;  // after /proc, /sys, /dev; in order
-  // From the profile. Files get the container's /dev/null (verified char
-  // 1:3) bound over them, directories an empty read-only tmpfs; missing
-  // paths are skipped; a symlink is refused.
+  // From the profile. Files get an empty read-only file of a private tmpfs
+  // bound over them (reads nothing, writes fail with EROFS; the container's
+  // /dev/null, verified char 1:3, only as a fallback), directories an empty
+  // read-only tmpfs; missing paths are skipped; a symlink is refused.
   std::vector<std::string> masked_paths;
   // Bound onto themselves and made read-only (recursively); missing paths
   // are skipped. /proc/{sys,sysrq-trigger,irq,bus,fs} are always added.
   std::vector<std::string> readonly_paths;
-  // Inside a user namespace: /dev nodes are bind mounts of the host's
-  // (mknod is not allowed) and /sys falls back to a read-only recursive bind
+  // Inside a user namespace /sys falls back to a read-only recursive bind
   // of the host's /sys when sysfs cannot be mounted (no network namespace
   // owned by the user namespace).
   bool user_namespace = false;
@@ -59,16 +59,16 @@ struct RootfsPlan {
 // unshare/clone with CLONE_NEWNS and, if requested, is in the new user and
 // pid namespaces, as root of them). Steps, in order:
 //  1. make / rprivate so nothing propagates to or from the host;
-//  2. bind the rootfs onto itself (recursive) so it is a mount point;
+//  2. bind the rootfs onto itself (recursive, nodev) so it is a mount point;
 //  3. /proc (new procfs, nosuid/nodev/noexec; checked PROC_SUPER_MAGIC),
 //     /sys (sysfs ro nosuid/nodev/noexec, see user_namespace) and
 //     /sys/fs/cgroup (see new_cgroup_ns),
-//     /dev (tmpfs 0755 nosuid; null zero full random urandom tty by mknod or
-//     bind of the host's node, each verified to be the right char device;
+//     /dev (tmpfs 0755 nosuid nodev; null zero full random urandom tty as
+//     binds of the host's nodes, each verified to be the right char device;
 //     /dev/pts devpts ptmxmode=0666,mode=0620[,gid=5]; /dev/ptmx → pts/ptmx;
 //     /dev/shm tmpfs 1777; /dev/mqueue; fd, stdin, stdout, stderr links);
 //     targets that are symlinks are refused;
-//  4. the binds;
+//  4. the binds (nodev, nosuid) and tmpfs mounts;
 //  5. pivot_root(".", ".") then detach the old root (made rslave first);
 //  6. masked paths, 7. read-only paths, 8. read-only root; chdir("/").
 // Errors name the step and path: "mount proc on /proc: ...",

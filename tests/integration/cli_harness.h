@@ -36,9 +36,11 @@ class CliTest : public ::testing::Test {
     (void)Rampart({"gc"});
     (void)RunCommand({"rm", "-rf", "--one-file-system", dir_});
   }
-  CommandOutput Rampart(std::vector<std::string> args, std::string_view input = {}) {
+  CommandOutput Rampart(std::vector<std::string> args, std::string_view input = {},
+                        const std::vector<std::string>& extra_env = {}) {
     std::vector<std::string> argv = {"env"};
     for (const auto& e : env_) argv.push_back(e);
+    for (const auto& e : extra_env) argv.push_back(e);
     argv.push_back(bin_);
     for (auto& a : args) argv.push_back(std::move(a));
     auto r = RunCommand(argv, input);
