@@ -99,12 +99,15 @@ Result<security::CompiledPolicy> PolicyForUncached(const Paths& paths, const Con
 std::string FrozenJsonPath(const Paths& paths, const std::string& name) { return paths.ContainerDir(name) + "/policy.json"; }
 std::string FrozenBpfPath(const Paths& paths, const std::string& name) { return paths.ContainerDir(name) + "/policy.bpf"; }
 
+// Not fsynced: the copy can always be made again from the profile (see
+// FrozenPolicy), and a torn or missing one is detected by its hash.
 Status FreezePolicy(const Paths& paths, const std::string& name, const security::CompiledPolicy& c) {
-  RAMPART_TRY(WriteFileAtomic(FrozenBpfPath(paths, name), security::BpfBytes(c.seccomp.insns), 0600));
-  return WriteFileAtomic(FrozenJsonPath(paths, name), security::FrozenPolicyJson(c), 0600);
+  RAMPART_TRY(WriteFileAtomic(FrozenBpfPath(paths, name), security::BpfBytes(c.seccomp.insns), 0600,
+                              Durability::kVolatile));
+  return WriteFileAtomic(FrozenJsonPath(paths, name), security::FrozenPolicyJson(c), 0600, Durability::kVolatile);
 }
 
-Result<security::CompiledPolicy> FrozenPolicy(const Paths& paths, const std::string& name) {
+Result<security::CompiledPolicy> ReadFrozenPolicy(const Paths& paths, const std::string& name) {
   RAMPART_ASSIGN_OR_RETURN(auto json, ReadFile(FrozenJsonPath(paths, name)));
   RAMPART_ASSIGN_OR_RETURN(auto bpf, ReadFile(FrozenBpfPath(paths, name)));
   return security::ThawPolicy(json, bpf, FrozenJsonPath(paths, name));
@@ -117,6 +120,18 @@ Result<security::CompiledPolicy> PolicyFor(const Paths& paths, const ContainerSp
   if (auto it = memo.find(key); it != memo.end()) return it->second;
   RAMPART_ASSIGN_OR_RETURN(auto compiled, PolicyForUncached(paths, spec, log));
   memo.emplace(key, compiled);
+  return compiled;
+}
+
+// The frozen copy; if it is missing or damaged (a crash right after create,
+// or tampering), the profile is resolved, audited and compiled again.
+Result<security::CompiledPolicy> FrozenPolicy(const Paths& paths, const std::string& name, const ContainerSpec& spec,
+                                             Logger& log, PolicyMemo& memo) {
+  auto frozen = ReadFrozenPolicy(paths, name);
+  if (frozen) return frozen;
+  log.Warn("recompiling the container's policy", {{"container", name}, {"reason", frozen.error().message()}});
+  RAMPART_ASSIGN_OR_RETURN(auto compiled, PolicyFor(paths, spec, log, memo));
+  RAMPART_TRY(FreezePolicy(paths, name, compiled));
   return compiled;
 }
 
@@ -223,9 +238,7 @@ Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std:
   if (auto state = store.ReadState(name); state && IsActive(store.LiveStatus(*state))) {
     return Error(ErrorKind::kExists, "container " + name + " is already running");
   }
-  (void)log;
-  (void)memo;
-  RAMPART_ASSIGN_OR_RETURN(auto policy, FrozenPolicy(paths, name));
+  RAMPART_ASSIGN_OR_RETURN(auto policy, FrozenPolicy(paths, name, spec, log, memo));
   RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths));
   RAMPART_ASSIGN_OR_RETURN(auto cgroup, cgm.Create(name, LimitsOf(spec)));
   return Prepared{std::move(spec), std::move(policy), std::move(cgroup)};
@@ -411,7 +424,7 @@ Result<int> ContainerManager::Attach(const std::string& name, const std::vector<
   RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
   if (!IsActive(store_.LiveStatus(state))) return Error::Invalid("container " + name + " is not running");
   RAMPART_ASSIGN_OR_RETURN(auto pidfd, OpenVerifiedPidfd(state.init_pid, state.init_start_time));
-  RAMPART_ASSIGN_OR_RETURN(auto policy, FrozenPolicy(paths_, name));
+  RAMPART_ASSIGN_OR_RETURN(auto policy, FrozenPolicy(paths_, name, spec, log_, policy_memo_));
   RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths_));
   RAMPART_ASSIGN_OR_RETURN(auto cg, cgm.Open(name));
   // Joining a frozen cgroup would freeze the attached command before exec.

@@ -1,7 +1,11 @@
 // Known escapes, tried from inside a container with the default profile.
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <unistd.h>
+
+#include <fstream>
 
 #include "tests/integration/cli_harness.h"
 
@@ -69,6 +73,32 @@ TEST_F(EscapeTest, RampartBinaryCannotBeReopenedForWriting) {
   close(held);
   EXPECT_LT(fd, 0) << "the rampart binary could be reopened for writing after its process exited";
   EXPECT_EQ(err, EROFS) << "errno " << err;
+}
+
+// The compiled policy frozen at create is checked against its recorded hash
+// at start: an "allow everything" program swapped in is not loaded; the
+// profile is compiled again (with a warning) and enforced.
+TEST_F(EscapeTest, TamperedFrozenPolicyIsNotLoaded) {
+  auto c = Rampart({"create", name_, "--", "/bin/sh", "-c",
+                    "unshare -U true 2>/dev/null && echo UNSHARED || echo unshare-denied"});
+  ASSERT_EQ(Code(c), 0) << Describe(c);
+  const std::string bpf = dir_ + "/root/containers/" + name_ + "/policy.bpf";
+  sock_filter allow_all = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  {
+    std::ofstream out(bpf, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(&allow_all), sizeof allow_all);
+  }
+  auto s = Rampart({"start", name_});
+  ASSERT_EQ(Code(s), 0) << Describe(s);
+  EXPECT_NE(s.err.find("recompiling"), std::string::npos) << Describe(s);
+  std::string logs;
+  for (int i = 0; i < 100; ++i) {
+    logs = Rampart({"logs", name_}).out;
+    if (logs.find("unshare") != std::string::npos || logs.find("UNSHARED") != std::string::npos) break;
+    usleep(20000);
+  }
+  EXPECT_NE(logs.find("unshare-denied"), std::string::npos) << logs;
+  EXPECT_EQ(logs.find("UNSHARED"), std::string::npos) << logs;
 }
 
 }  // namespace
