@@ -1,10 +1,12 @@
 #include "base/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 #include <vector>
 
 #include "base/unique_fd.h"
@@ -72,6 +74,27 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mo
   if (!dir_fd) return Error::FromErrno(errno, "open " + dir);
   if (::fsync(dir_fd.get()) != 0) return Error::FromErrno(errno, "fsync " + dir);
   return Ok();
+}
+
+Result<std::vector<std::string>> ListDirectory(int dfd, const std::string& path) {
+  UniqueFd iter(::openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!iter) return Error::FromErrno(errno, "open " + path);
+  DIR* d = ::fdopendir(iter.get());
+  if (d == nullptr) return Error::FromErrno(errno, "open " + path);
+  iter.release();  // fdopendir owns it now
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(d, ::closedir);
+  std::vector<std::string> names;
+  while (true) {
+    errno = 0;
+    struct dirent* e = ::readdir(d);
+    if (e == nullptr) {
+      if (errno != 0) return Error::FromErrno(errno, "read directory " + path);
+      break;
+    }
+    std::string_view n = e->d_name;
+    if (n != "." && n != "..") names.emplace_back(n);
+  }
+  return names;
 }
 
 Status MakeDirs(const std::string& path, mode_t mode) {

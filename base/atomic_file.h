@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "base/result.h"
@@ -23,6 +24,10 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mo
 
 // Reads the whole file at `path`.
 Result<std::string> ReadFile(const std::string& path);
+
+// Names in the directory open as `dfd` (not "." and ".."), read through a
+// duplicate so `dfd` stays usable; `path` names it in errors.
+Result<std::vector<std::string>> ListDirectory(int dfd, const std::string& path);
 
 // mkdir -p: creates `path` and its missing parents with `mode`; existing
 // directories are left as they are.

@@ -1,5 +1,7 @@
 #include "runtime/idmap.h"
 
+#include "base/atomic_file.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -151,28 +153,15 @@ class Shifter {
 
   // Shifts everything below the open directory `dfd` (not `dfd` itself).
   Status Walk(int dfd, const std::string& path) {
-    UniqueFd iter_fd(::openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!iter_fd) return Error::FromErrno(errno, "open " + path);
-    DIR* d = ::fdopendir(iter_fd.get());
-    if (d == nullptr) return Error::FromErrno(errno, "open " + path);
-    iter_fd.release();
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(d, ::closedir);
-    while (true) {
-      errno = 0;
-      struct dirent* e = ::readdir(d);
-      if (e == nullptr) {
-        if (errno != 0) return Error::FromErrno(errno, "read directory " + path);
-        break;
-      }
-      std::string_view n = e->d_name;
-      if (n == "." || n == "..") continue;
-      const std::string child = path + "/" + e->d_name;
+    RAMPART_ASSIGN_OR_RETURN(auto names, ListDirectory(dfd, path));
+    for (const std::string& name : names) {
+      const std::string child = path + "/" + name;
       struct stat st;
-      if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+      if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
         return Error::FromErrno(errno, "stat " + child);
       if (st.st_dev != dev_) continue;  // a mount point: not ours to re-own, never crossed
       if (S_ISDIR(st.st_mode)) {
-        UniqueFd sub(::openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        UniqueFd sub(::openat(dfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!sub) return Error::FromErrno(errno, "open " + child);
         struct stat again;
         if (::fstat(sub.get(), &again) != 0) return Error::FromErrno(errno, "stat " + child);
@@ -181,7 +170,7 @@ class Shifter {
         RAMPART_TRY(Walk(sub.get(), child));
         RAMPART_TRY(ShiftEntry(sub.get(), "", again, child));
       } else {
-        RAMPART_TRY(ShiftEntry(dfd, e->d_name, st, child));
+        RAMPART_TRY(ShiftEntry(dfd, name.c_str(), st, child));
       }
     }
     return Ok();

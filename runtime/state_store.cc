@@ -101,26 +101,7 @@ Status RemoveEntry(int parent, const char* name, const std::string& path, dev_t 
                             ": a file system is still mounted there");
     UniqueFd fd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) return Error::FromErrno(errno, "open " + path);
-    std::vector<std::string> children;
-    {
-      UniqueFd iter(::dup(fd.get()));  // fdopendir owns its fd
-      if (!iter) return Error::FromErrno(errno, "dup " + path);
-      ::fcntl(iter.get(), F_SETFD, FD_CLOEXEC);
-      DIR* d = ::fdopendir(iter.get());
-      if (d == nullptr) return Error::FromErrno(errno, "open " + path);
-      iter.release();
-      std::unique_ptr<DIR, int (*)(DIR*)> dir(d, ::closedir);
-      while (true) {
-        errno = 0;
-        struct dirent* e = ::readdir(d);
-        if (e == nullptr) {
-          if (errno != 0) return Error::FromErrno(errno, "read directory " + path);
-          break;
-        }
-        std::string_view n = e->d_name;
-        if (n != "." && n != "..") children.emplace_back(n);
-      }
-    }
+    RAMPART_ASSIGN_OR_RETURN(std::vector<std::string> children, ListDirectory(fd.get(), path));
     for (const auto& c : children)
       RAMPART_TRY(RemoveEntry(fd.get(), c.c_str(), path + "/" + c, dev));
     if (::unlinkat(parent, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
