@@ -43,5 +43,19 @@ TEST_F(MountsTest, UnsupportedMountTypeIsRefusedAtCreate) {
   EXPECT_EQ(ls.out.find(name_), std::string::npos) << "a refused create left the container behind" << Describe(ls);
 }
 
+// The optional time namespace: off by default, its own when asked for.
+TEST_F(MountsTest, TimeNamespaceOnlyWhenConfigured) {
+  char host[64] = {};
+  ASSERT_GT(readlink("/proc/self/ns/time", host, sizeof host - 1), 0);
+  auto plain = Rampart({"run", name_, "--rm", "--", "/bin/sh", "-c", "readlink /proc/self/ns/time"});
+  EXPECT_EQ(Code(plain), 0) << Describe(plain);
+  EXPECT_NE(plain.out.find(host), std::string::npos) << "host " << host << Describe(plain);
+  std::string cfg = WriteConfig("namespaces: {time: true}\n");
+  auto timens = Rampart({"run", name_, "--rm", "--config", cfg, "--", "/bin/sh", "-c", "readlink /proc/self/ns/time"});
+  EXPECT_EQ(Code(timens), 0) << Describe(timens);
+  EXPECT_NE(timens.out.find("time:["), std::string::npos) << Describe(timens);
+  EXPECT_EQ(timens.out.find(host), std::string::npos) << "host " << host << Describe(timens);
+}
+
 }  // namespace
 }  // namespace rampart
