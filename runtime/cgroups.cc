@@ -499,6 +499,12 @@ Result<Cgroup> CgroupManager::Create(const std::string& name, const CgroupLimits
       }
     }
     Status d = MakeContainerDir(dir);
+    // A concurrent destroy or gc of the root's last container may remove the
+    // (then empty) parent between our two mkdirs: make it again.
+    for (int retry = 0; !d && d.error().err() == ENOENT && retry < 5; ++retry) {
+      if (!MakeParentDir(parent)) break;
+      d = MakeContainerDir(dir);
+    }
     if (!d) {
       if (optional && IsPermissionLike(d.error().err())) continue;
       return fail(d.error());

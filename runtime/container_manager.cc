@@ -135,6 +135,20 @@ Result<security::CompiledPolicy> FrozenPolicy(const Paths& paths, const std::str
   return compiled;
 }
 
+// The root's cgroup parent directories, if no container cgroup is left in
+// them (rmdir fails on a non-empty one); returns what was removed.
+std::vector<std::string> RemoveEmptyCgroupParents(const Paths& paths) {
+  std::vector<std::string> removed;
+  auto cgm = Cgroups(paths);
+  if (!cgm) return removed;
+  auto dirs = cgm->PathsFor("x");
+  for (const auto& dir : dirs ? *dirs : std::vector<std::string>{}) {
+    std::string parent = dir.substr(0, dir.rfind('/'));
+    if (rmdir(parent.c_str()) == 0) removed.push_back(parent);
+  }
+  return removed;
+}
+
 CgroupLimits LimitsOf(const ContainerSpec& spec) {
   CgroupLimits l;
   l.memory_bytes = spec.limits.memory_bytes;
@@ -463,6 +477,7 @@ Status ContainerManager::Destroy(const std::string& name, bool force) {
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
   RAMPART_TRY(store_.Remove(name));
   unlink(paths_.LockFile(name).c_str());  // released after the unlink: waiters retry
+  (void)RemoveEmptyCgroupParents(paths_);  // the last container of a root leaves nothing
   return Ok();
 }
 
@@ -510,14 +525,7 @@ Result<GcReport> ContainerManager::Gc() {
       }
     }
   }
-  // The root's cgroup parent directories, once empty.
-  if (auto cgm = Cgroups(paths_); cgm) {
-    auto dirs = cgm->PathsFor("x");
-    for (const auto& dir : dirs ? *dirs : std::vector<std::string>{}) {
-      std::string parent = dir.substr(0, dir.rfind('/'));
-      if (rmdir(parent.c_str()) == 0) report.removed.push_back("cgroup parent " + parent);
-    }
-  }
+  for (auto& p : RemoveEmptyCgroupParents(paths_)) report.removed.push_back("cgroup parent " + p);
   // Stale state: recorded running, nothing alive → stopped.
   for (const auto& n : known) {
     auto s = store_.ReadState(n);
