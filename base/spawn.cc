@@ -1,5 +1,7 @@
 #include "base/spawn.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -275,8 +277,11 @@ Status Drain(UniqueFd& fd, std::string& sink, const std::string& what) {
 }
 
 // Moves data between us and the child until its stdout and stderr close.
+// Returns false in *in_time when the deadline passed before both streams closed.
 Status Pump(UniqueFd& in, std::string_view data, UniqueFd& out, std::string& out_buf, UniqueFd& err,
-            std::string& err_buf, const std::string& name) {
+            std::string& err_buf, const std::string& name,
+            std::optional<std::chrono::steady_clock::time_point> deadline, bool* in_time) {
+  *in_time = true;
   if (data.empty()) in.reset();  // EOF right away
   if (in && ::fcntl(in.get(), F_SETFL, O_NONBLOCK) != 0)
     return Error::FromErrno(errno, "set stdin of " + name + " non-blocking");
@@ -297,7 +302,16 @@ Status Pump(UniqueFd& in, std::string_view data, UniqueFd& out, std::string& out
       err_idx = static_cast<int>(count);
       fds[count++] = {err.get(), POLLIN, 0};
     }
-    if (::poll(fds, count, -1) < 0) {
+    int wait_ms = -1;
+    if (deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        *in_time = false;
+        return Ok();
+      }
+      wait_ms = static_cast<int>(std::min<int64_t>(left.count(), 1 << 30));
+    }
+    if (::poll(fds, count, wait_ms) < 0) {
       if (errno == EINTR) continue;
       return Error::FromErrno(errno, "poll pipes of " + name);
     }
@@ -323,8 +337,8 @@ Status Pump(UniqueFd& in, std::string_view data, UniqueFd& out, std::string& out
 
 }  // namespace
 
-Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
-                                 std::string_view stdin_data) {
+Result<CommandOutput> RunCommand(const std::vector<std::string>& argv, std::string_view stdin_data,
+                                 std::optional<std::chrono::milliseconds> timeout) {
   if (argv.empty()) return Error::Invalid("run command: argv is empty");
   const std::string& name = argv[0];
   RAMPART_ASSIGN_OR_RETURN(Pipe in, MakePipe("stdin of " + name));
@@ -343,8 +357,15 @@ Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
   err.write.reset();
 
   CommandOutput result;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (timeout) deadline = std::chrono::steady_clock::now() + *timeout;
+  bool in_time = true;
   // On error the ScopedChild kills and reaps the child.
-  RAMPART_TRY(Pump(in.write, stdin_data, out.read, result.out, err.read, result.err, name));
+  RAMPART_TRY(Pump(in.write, stdin_data, out.read, result.out, err.read, result.err, name, deadline, &in_time));
+  if (!in_time) {
+    result.timed_out = true;
+    RAMPART_TRY(child.Kill(SIGKILL));
+  }
   RAMPART_ASSIGN_OR_RETURN(result.status, child.Wait());
   return result;
 }

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,15 +77,19 @@ struct CommandOutput {
   int status = 0;   // raw wait status; ExitCodeFromWaitStatus(status) for the code
   std::string out;  // everything written to stdout
   std::string err;  // everything written to stderr
+  bool timed_out = false;  // killed (SIGKILL) when the timeout ran out
 };
 
 // Runs `argv` to completion, feeding it `stdin_data` (then EOF) and capturing
 // stdout and stderr in full. Uses poll(2), so neither stream can deadlock the
 // other however large; a child that exits without reading its input is fine
 // (no SIGPIPE reaches us). Output is read until both streams close, so a
-// background grandchild that keeps them open delays the return.
+// background grandchild that keeps them open delays the return. With a
+// timeout, the child is SIGKILLed when it runs out (timed_out is set and the
+// output so far is kept).
 Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
-                                 std::string_view stdin_data = {});
+                                 std::string_view stdin_data = {},
+                                 std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
 // The shell's convention: the exit code for a normal exit, 128 + signal number
 // for a child killed by a signal, -1 for any other status.

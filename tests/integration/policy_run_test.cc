@@ -31,6 +31,8 @@
 #include <string>
 #include <vector>
 
+#include "base/spawn.h"
+
 #ifndef RAMPART_BIN
 #error "RAMPART_BIN must be defined (path of the rampart binary)"
 #endif
@@ -65,83 +67,21 @@ struct RunResult {
   }
 };
 
+// Runs argv (stdin empty) with base/spawn's RunCommand; a command rampart
+// cannot even start is reported as exit code -1 with the reason in err.
 RunResult RunCommand(const std::vector<std::string>& argv,
                      std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
   RunResult r;
   r.argv = argv;
-  int out_pipe[2];
-  int err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
-    r.err = std::string("test harness: pipe2: ") + std::strerror(errno);
+  auto out = rampart::RunCommand(argv, {}, timeout);
+  if (!out) {
+    r.err = "test harness: " + out.error().message();
     return r;
   }
-  std::vector<char*> cargv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-
-  std::fflush(nullptr);
-  pid_t pid = fork();
-  if (pid < 0) {
-    r.err = std::string("test harness: fork: ") + std::strerror(errno);
-    return r;
-  }
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err_pipe[1], STDERR_FILENO);
-    execv(cargv[0], cargv.data());
-    const char* msg = "test harness: execv failed: ";
-    (void)!write(STDERR_FILENO, msg, std::strlen(msg));
-    const char* e = std::strerror(errno);
-    (void)!write(STDERR_FILENO, e, std::strlen(e));
-    (void)!write(STDERR_FILENO, "\n", 1);
-    _exit(127);
-  }
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  std::string* sinks[2] = {&r.out, &r.err};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      r.timed_out = true;
-      kill(pid, SIGKILL);
-      break;
-    }
-    int n = poll(fds, 2, static_cast<int>(left.count()));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buf[4096];
-      ssize_t got = read(fds[i].fd, buf, sizeof buf);
-      if (got > 0) {
-        sinks[i]->append(buf, static_cast<size_t>(got));
-      } else if (got == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  for (auto& f : fds)
-    if (f.fd >= 0) close(f.fd);
-
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return r;
-  }
-  if (WIFEXITED(status))
-    r.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status))
-    r.exit_code = 128 + WTERMSIG(status);
+  r.out = std::move(out->out);
+  r.err = std::move(out->err);
+  r.timed_out = out->timed_out;
+  r.exit_code = rampart::ExitCodeFromWaitStatus(out->status);
   return r;
 }
 

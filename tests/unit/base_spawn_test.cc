@@ -294,3 +294,28 @@ TEST(BaseSpawnTest, ExitCodeFromWaitStatus) {
 
 }  // namespace
 }  // namespace rampart
+
+namespace rampart {
+namespace {
+
+TEST(BaseSpawnTimeoutTest, RunCommandKillsAChildThatOutlivesItsTimeout) {
+  const auto start = std::chrono::steady_clock::now();
+  auto r = RunCommand({"/bin/sh", "-c", "echo started; exec sleep 30"}, {}, std::chrono::milliseconds(300));
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  EXPECT_TRUE(r->timed_out);
+  EXPECT_EQ(ExitCodeFromWaitStatus(r->status), 128 + SIGKILL);
+  EXPECT_EQ(r->out, "started\n") << "output before the timeout is kept";
+  EXPECT_LT(took, std::chrono::seconds(10));
+}
+
+TEST(BaseSpawnTimeoutTest, RunCommandWithinItsTimeoutIsUntouched) {
+  auto r = RunCommand({"/bin/sh", "-c", "echo fine; exit 3"}, {}, std::chrono::seconds(30));
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_EQ(ExitCodeFromWaitStatus(r->status), 3);
+  EXPECT_EQ(r->out, "fine\n");
+}
+
+}  // namespace
+}  // namespace rampart

@@ -3,6 +3,8 @@
 // → BUILD/cli/rampart.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include "base/spawn.h"
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -63,55 +65,18 @@ RunResult RunRampart(const std::vector<std::string>& args) {
     return true;
   }();
   (void)cleanup;
-  int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-    ADD_FAILURE() << "pipe failed";
+  // env(1) sets the state root and the working directory (the source tree,
+  // where relative fixture paths resolve).
+  std::vector<std::string> argv = {"env", "-C", RAMPART_SOURCE_DIR, "RAMPART_ROOT=" + root->path(), bin};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto out = rampart::RunCommand(argv, {}, std::chrono::seconds(30));
+  if (!out) {
+    ADD_FAILURE() << "run rampart: " << out.error().message();
     return r;
   }
-  std::vector<char*> argv{const_cast<char*>(bin.c_str())};
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    if (chdir(RAMPART_SOURCE_DIR) != 0) _exit(120);
-    setenv("RAMPART_ROOT", root->path().c_str(), 1);
-    execv(bin.c_str(), argv.data());
-    _exit(121);
-  }
-  close(out[1]);
-  close(err[1]);
-  if (pid < 0) {
-    close(out[0]);
-    close(err[0]);
-    ADD_FAILURE() << "fork failed";
-    return r;
-  }
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  std::string* bufs[2] = {&r.out, &r.err};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    if (poll(fds, 2, 10000) <= 0) break;  // a hung child is reported by the exit code check
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[65536];
-      ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n > 0) {
-        bufs[i]->append(buf, static_cast<size_t>(n));
-      } else {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  for (auto& f : fds)
-    if (f.fd >= 0) close(f.fd);
-  int status = 0;
-  if (open_fds > 0) kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = std::move(out->out);
+  r.err = std::move(out->err);
+  r.exit_code = rampart::ExitCodeFromWaitStatus(out->status);
   return r;
 }
 
