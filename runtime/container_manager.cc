@@ -366,19 +366,25 @@ Status ContainerManager::Stop(const std::string& name, int timeout_seconds) {
   return TeardownContainer(store_, latest, cgroup ? &*cgroup : nullptr);
 }
 
+namespace {
+
+// The cgroup of a container that has processes (freeze, unfreeze).
+Result<Cgroup> ActiveCgroup(const Paths& paths, const StateStore& store, const std::string& name) {
+  RAMPART_ASSIGN_OR_RETURN(auto state, store.ReadState(name));
+  if (!IsActive(store.LiveStatus(state))) return Error::Invalid("container " + name + " is not running");
+  RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths));
+  return cgm.Open(name);
+}
+
+}  // namespace
+
 Status ContainerManager::Freeze(const std::string& name) {
-  RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
-  if (!IsActive(store_.LiveStatus(state))) return Error::Invalid("container " + name + " is not running");
-  RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths_));
-  RAMPART_ASSIGN_OR_RETURN(auto cg, cgm.Open(name));
+  RAMPART_ASSIGN_OR_RETURN(auto cg, ActiveCgroup(paths_, store_, name));
   return cg.Freeze();
 }
 
 Status ContainerManager::Unfreeze(const std::string& name) {
-  RAMPART_ASSIGN_OR_RETURN(auto state, store_.ReadState(name));
-  if (!IsActive(store_.LiveStatus(state))) return Error::Invalid("container " + name + " is not running");
-  RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths_));
-  RAMPART_ASSIGN_OR_RETURN(auto cg, cgm.Open(name));
+  RAMPART_ASSIGN_OR_RETURN(auto cg, ActiveCgroup(paths_, store_, name));
   return cg.Thaw();
 }
 
