@@ -49,6 +49,10 @@ Status WriteTemp(const std::string& tmp, int fd, std::string_view data, mode_t m
 Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode, Durability durability) {
   if (path.empty() || path.back() == '/')
     return Error::Invalid("write " + path + ": not a file path");
+  // Never rename over a device, FIFO or socket (`-o /dev/null` must not
+  // replace the host's /dev/null with a regular file).
+  if (struct stat st {}; ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+    return Error::Invalid("write " + path + ": exists and is not a regular file");
   const std::string dir = DirName(path);
   std::string tmpl = path + ".tmp.XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
@@ -74,6 +78,20 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mo
   if (!dir_fd) return Error::FromErrno(errno, "open " + dir);
   if (::fsync(dir_fd.get()) != 0) return Error::FromErrno(errno, "fsync " + dir);
   return Ok();
+}
+
+bool IsSpecialFile(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+Status WriteFileOrDevice(const std::string& path, std::string_view data, mode_t mode) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return WriteFileAtomic(path, data, mode);
+  if (S_ISDIR(st.st_mode)) return Error::Invalid("write " + path + ": is a directory");
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd) return Error::FromErrno(errno, "open " + path);
+  return WriteAll(fd.get(), data, path);
 }
 
 Result<std::vector<std::string>> ListDirectory(int dfd, const std::string& path) {

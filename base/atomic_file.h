@@ -22,6 +22,13 @@ enum class Durability { kDurable, kVolatile };
 Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode = 0644,
                        Durability durability = Durability::kDurable);
 
+// For user-named outputs (`-o FILE`): an existing device, FIFO or socket
+// (/dev/null, /dev/stdout) is opened and written in place; anything else goes
+// through WriteFileAtomic. WriteFileAtomic itself refuses to replace anything
+// but a regular file or a symlink.
+bool IsSpecialFile(const std::string& path);
+Status WriteFileOrDevice(const std::string& path, std::string_view data, mode_t mode = 0644);
+
 // Reads the whole file at `path`.
 Result<std::string> ReadFile(const std::string& path);
 

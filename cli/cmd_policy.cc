@@ -124,13 +124,19 @@ Result<int> Compile(Context& ctx, const ParsedArgs& a) {
   if (a.Has("output")) {
     const std::string out = a.Get("output");
     summary["bpf_file"] = out;
-    summary["summary_file"] = out + ".json";
-    // Both files or neither: the summary is written last and names the BPF.
-    RAMPART_TRY(WriteFileAtomic(out, security::BpfBytes(compiled.seccomp.insns), 0644));
-    auto st = WriteFileAtomic(out + ".json", summary.dump(2) + "\n", 0644);
-    if (!st) {
-      unlink(out.c_str());
-      return st.error();
+    if (IsSpecialFile(out)) {
+      // A device or pipe (/dev/null, /dev/stdout): the program is written into
+      // it as it is; there is no directory to put a summary beside it.
+      RAMPART_TRY(WriteFileOrDevice(out, security::BpfBytes(compiled.seccomp.insns)));
+    } else {
+      summary["summary_file"] = out + ".json";
+      // Both files or neither: the summary is written last and names the BPF.
+      RAMPART_TRY(WriteFileAtomic(out, security::BpfBytes(compiled.seccomp.insns), 0644));
+      auto st = WriteFileAtomic(out + ".json", summary.dump(2) + "\n", 0644);
+      if (!st) {
+        unlink(out.c_str());
+        return st.error();
+      }
     }
   }
   std::string human = "profile:      " + p.name + "\nhash:         " + compiled.hash + "\n";
@@ -141,7 +147,10 @@ Result<int> Compile(Context& ctx, const ParsedArgs& a) {
              " instructions alone, " + std::to_string(it.value()["rules"].get<size_t>()) + " rules\n";
   human += "capabilities: " + security::CapabilityPolicy::MaskToNames(p.caps.bounding) + "\n";
   human += std::string("no_new_privileges: ") + (p.no_new_privileges ? "true" : "false") + "\n";
-  if (a.Has("output")) human += "wrote " + a.Get("output") + " and " + a.Get("output") + ".json\n";
+  if (summary.contains("summary_file"))
+    human += "wrote " + a.Get("output") + " and " + a.Get("output") + ".json\n";
+  else if (a.Has("output"))
+    human += "wrote " + a.Get("output") + " (not a regular file: no summary beside it)\n";
   Emit(ctx.format, summary, human);
   return 0;
 }

@@ -1,4 +1,5 @@
 #include <dirent.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -113,6 +114,41 @@ TEST_F(BaseAtomicFileTest, FailedRenameRemovesTempFile) {
   EXPECT_EQ(s.error().message().rfind("rename " + path + ".tmp.", 0), 0u) << s.error().message();
   EXPECT_EQ(List(), std::vector<std::string>{"occupied"});
   ::unlink((path + "/inner").c_str());
+}
+
+TEST_F(BaseAtomicFileTest, NeverReplacesASpecialFile) {
+  // `-o /dev/null` once replaced the host's /dev/null with a regular file.
+  const std::string fifo = dir_ + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Status s = WriteFileAtomic(fifo, "x");
+  ASSERT_FALSE(s.has_value()) << "renamed a regular file over a FIFO";
+  EXPECT_EQ(s.error().kind(), ErrorKind::kInvalid);
+  EXPECT_EQ(s.error().message(), "write " + fifo + ": exists and is not a regular file");
+  struct stat st {};
+  ASSERT_EQ(::lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "mode " << std::oct << st.st_mode;
+  EXPECT_EQ(List(), std::vector<std::string>{"fifo"});
+
+  // WriteFileOrDevice writes into it in place.
+  int rd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(rd, 0);
+  EXPECT_TRUE(IsSpecialFile(fifo));
+  Status w = WriteFileOrDevice(fifo, "through");
+  ASSERT_TRUE(w.has_value()) << w.error().message();
+  char buf[16] = {};
+  EXPECT_EQ(::read(rd, buf, sizeof(buf)), 7);
+  EXPECT_EQ(std::string(buf), "through");
+  ::close(rd);
+  ASSERT_EQ(::lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+
+  // A regular file still goes through the atomic path.
+  const std::string reg = dir_ + "/reg";
+  EXPECT_FALSE(IsSpecialFile(reg));
+  ASSERT_TRUE(WriteFileOrDevice(reg, "abc").has_value());
+  EXPECT_EQ(ReadFile(reg).value(), "abc");
+  ::unlink(reg.c_str());
+  ::unlink(fifo.c_str());
 }
 
 TEST_F(BaseAtomicFileTest, TrailingSlashIsInvalid) {

@@ -154,6 +154,22 @@ TEST(Cli, CompileWritesBpfAndSummary) {
   EXPECT_EQ(sa.str(), sb.str());
 }
 
+TEST(Cli, CompileToADeviceWritesIntoIt) {
+  // Through a symlink, so that a regression replaces the link, not /dev/null.
+  TempDir dir;
+  const std::string out = dir.path() + "/null";
+  ASSERT_EQ(symlink("/dev/null", out.c_str()), 0);
+  auto r = RunRampart({"policy", "compile", "default", "-o", out});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_TRUE(Contains(r.out, "not a regular file")) << r.Describe();
+  struct stat st {};
+  ASSERT_EQ(lstat(out.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode)) << out << " was replaced; mode " << std::oct << st.st_mode;
+  EXPECT_NE(lstat((out + ".json").c_str(), &st), 0) << "a summary was written beside a device";
+  ASSERT_EQ(stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode)) << "/dev/null is no longer a device";
+}
+
 TEST(Cli, FailingCompileWritesNothing) {
   TempDir dir;
   // A profile error.
