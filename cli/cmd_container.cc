@@ -105,6 +105,7 @@ Result<int> Run(Context& ctx, const ParsedArgs& a) {
   std::string name = a.positional[0];
   auto m = Manager(ctx);
   RAMPART_ASSIGN_OR_RETURN(auto opts, CreateOptionsFrom(a, name));
+  opts.ephemeral = a.Has("rm");
   RAMPART_TRY(m.Create(opts));
   auto remove = [&]() {
     if (a.Has("rm")) {

@@ -1,4 +1,5 @@
 #include "runtime/container_manager.h"
+#include "runtime/resolved_policy_cache.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -72,25 +73,33 @@ Result<ContainerSpec> LoadSpec(const Paths& paths, const std::string& name) {
 // The container's profile, audited and compiled (from the cache when
 // possible: starting never recompiles an unchanged profile).
 Result<security::CompiledPolicy> PolicyForUncached(const Paths& paths, const ContainerSpec& spec, Logger& log) {
-  RAMPART_ASSIGN_OR_RETURN(auto loader,
-                           security::ProfileLoader::Create({paths.root + "/policies", paths.conf_dir + "/policies"}));
-  RAMPART_ASSIGN_OR_RETURN(auto policy, loader.Load(spec.profile));
-  int high = 0;
-  std::string first;
-  for (const auto& f : security::AuditPolicy(policy)) {
-    if (f.severity != security::Severity::kHigh) continue;
-    if (!high++) first = f.pos.ToString() + ": " + f.message + " [" + f.id + "]";
+  const std::vector<std::string> dirs = {paths.root + "/policies", paths.conf_dir + "/policies"};
+  ResolvedPolicy resolved;
+  if (auto hit = LookupResolvedPolicy(paths, spec.profile, dirs)) {
+    resolved = std::move(*hit);
+  } else {
+    RAMPART_ASSIGN_OR_RETURN(auto loader, security::ProfileLoader::Create(dirs));
+    std::vector<security::ProfileSource> sources;
+    RAMPART_ASSIGN_OR_RETURN(auto policy, loader.Load(spec.profile, &sources));
+    for (const auto& f : security::AuditPolicy(policy)) {
+      if (f.severity != security::Severity::kHigh) continue;
+      if (!resolved.high_findings++) resolved.first_high = f.pos.ToString() + ": " + f.message + " [" + f.id + "]";
+    }
+    RAMPART_TRY(MakeDirs(paths.root + "/cache", 0700));
+    RAMPART_ASSIGN_OR_RETURN(resolved.compiled, security::PolicyCache(paths.PolicyCacheDir()).Get(policy));
+    RAMPART_TRY(CheckApplicable(resolved.compiled));  // e.g. notify rules need a supervisor rampart does not run yet
+    if (auto st = StoreResolvedPolicy(paths, spec.profile, dirs, sources, resolved); !st)
+      log.Warn("could not cache the resolved profile", {{"profile", spec.profile}, {"error", st.error().message()}});
   }
-  if (high > 0 && !spec.allow_dangerous) {
-    return Error::Invalid("profile " + policy.name + " has " + std::to_string(high) +
-                          " high-severity audit finding(s), first: " + first +
+  const std::string& name = resolved.compiled.policy.name;
+  if (resolved.high_findings > 0 && !spec.allow_dangerous) {
+    return Error::Invalid("profile " + name + " has " + std::to_string(resolved.high_findings) +
+                          " high-severity audit finding(s), first: " + resolved.first_high +
                           "; fix the profile or create the container with --allow-dangerous");
   }
-  if (high > 0) log.Warn("starting with a dangerous profile (--allow-dangerous)", {{"profile", policy.name}, {"first", first}});
-  RAMPART_TRY(MakeDirs(paths.root + "/cache", 0700));
-  RAMPART_ASSIGN_OR_RETURN(auto compiled, security::PolicyCache(paths.PolicyCacheDir()).Get(policy));
-  RAMPART_TRY(CheckApplicable(compiled));  // e.g. notify rules need a supervisor rampart does not run yet
-  return compiled;
+  if (resolved.high_findings > 0)
+    log.Warn("starting with a dangerous profile (--allow-dangerous)", {{"profile", name}, {"first", resolved.first_high}});
+  return std::move(resolved.compiled);
 }
 
 // The policy is resolved, audited and compiled at create and frozen in the
@@ -226,7 +235,9 @@ Status ContainerManager::Create(const CreateOptions& o) {
   auto policy = PolicyFor(paths_, *spec, log_, policy_memo_);
   if (!policy) return rollback(policy.error());
   if (auto st = FreezePolicy(paths_, o.name, *policy); !st) return rollback(st.error());
-  if (auto st = WriteFileAtomic(paths_.ConfigFile(o.name), SerializeContainerSpec(*spec), 0600); !st)
+  if (auto st = WriteFileAtomic(paths_.ConfigFile(o.name), SerializeContainerSpec(*spec), 0600,
+                                 o.ephemeral ? Durability::kVolatile : Durability::kDurable);
+      !st)
     return rollback(st.error());
   ContainerState state;
   state.name = o.name;

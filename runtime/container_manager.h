@@ -25,6 +25,7 @@ struct CreateOptions {
   std::vector<std::string> command;       // overrides the config's
   bool allow_dangerous = false;           // start profiles with high audit findings
   bool tty = false;                       // give the payload a fresh pty
+  bool ephemeral = false;                 // run --rm: its config is not fsynced (it goes with the run)
 };
 
 struct ContainerInfo {

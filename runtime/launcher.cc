@@ -101,15 +101,18 @@ Identity IdentityOf(const ContainerSpec& spec) {
   return id;
 }
 
-[[noreturn]] void ChildMain(const LaunchRequest& req, int sync_fd, int err_fd, pid_t parent) {
+// `late_cgroup`: the parent joins us to the cgroup after the clone (cgroup
+// v1/hybrid: no CLONE_INTO_CGROUP) while we set up, and says 'C' when done;
+// our cgroup namespace is made only then, so that its root is the
+// container's cgroup and not the monitor's.
+[[noreturn]] void ChildMain(const LaunchRequest& req, int sync_fd, int err_fd, bool late_cgroup) {
   const ContainerSpec& spec = *req.spec;
-  (void)parent;
   // getppid() is 0 in a new pid namespace, so the sync socket is what
   // tells us the parent is gone: EOF instead of 'G'.
   if (req.kill_on_parent_death) prctl(PR_SET_PDEATHSIG, SIGKILL);
   char go = 0;
   if (read(sync_fd, &go, 1) != 1 || go != 'G') _exit(125);  // parent gave up or died
-  close(sync_fd);
+  if (!late_cgroup) close(sync_fd);
   auto fail = [&](const std::string& stage, const Error& e) {
     Report(err_fd, 'S', stage + ": " + e.message());
     _exit(125);
@@ -133,6 +136,12 @@ Identity IdentityOf(const ContainerSpec& spec) {
   if (spec.tty && ioctl(0, TIOCSCTTY, 0) != 0) fail("tty", Error::FromErrno(errno, "set controlling terminal"));
   if (spec.namespaces.uts && sethostname(spec.hostname.c_str(), spec.hostname.size()) != 0)
     fail("hostname", Error::FromErrno(errno, "sethostname " + spec.hostname));
+  if (late_cgroup) {
+    if (read(sync_fd, &go, 1) != 1 || go != 'C') _exit(125);  // not in the cgroup: never run anything
+    close(sync_fd);
+    if (spec.namespaces.cgroup && unshare(CLONE_NEWCGROUP) != 0)
+      fail("cgroup namespace", Error::FromErrno(errno, "unshare"));
+  }
   if (auto st = SetupRootfs(plan); !st) fail("rootfs", st.error());
   rootfs_fd.reset();
   if (spec.namespaces.net) {
@@ -209,13 +218,16 @@ Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
       args.cgroup = static_cast<uint64_t>(cgroup_fd.get());
     }
   }
-  const pid_t parent = getpid();
+  // Joining v1 cgroups after the clone costs the kernel an RCU grace period
+  // (5-20 ms here): the child does its own setup meanwhile.
+  const bool late_cgroup = req.cgroup && !cgroup_fd;
+  if (late_cgroup) args.flags &= ~static_cast<uint64_t>(CLONE_NEWCGROUP);
   long rc = syscall(SYS_clone3, &args, sizeof args);
   if (rc < 0) return Error::FromErrno(errno, "clone3 container init");
   if (rc == 0) {
     sync_wr.reset();
     err_rd.reset();
-    ChildMain(req, sync_rd.get(), err_wr.get(), parent);
+    ChildMain(req, sync_rd.get(), err_wr.get(), late_cgroup);
   }
   const pid_t pid = static_cast<pid_t>(rc);
   LaunchedInit out;
@@ -233,12 +245,16 @@ Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
   if (req.spec->namespaces.user) {
     if (auto st = WriteIdMaps(pid, *req.spec); !st) return abort_child(st.error().Wrap("id maps"));
   }
-  if (req.cgroup && !cgroup_fd) {
-    if (auto st = req.cgroup->AddProcess(pid); !st) return abort_child(st.error().Wrap("cgroup"));
-  }
-  if (send(sync_wr.get(), "G", 1, MSG_NOSIGNAL) != 1) {
+  auto release = [&](const char* what) -> Status {
+    if (send(sync_wr.get(), what, 1, MSG_NOSIGNAL) == 1) return Ok();
     std::string report = ReadReport(err_rd.get());
-    return abort_child(report.empty() ? Error::FromErrno(errno, "release container init") : ReportToError(report, req.spec->command[0]));
+    return abort_child(report.empty() ? Error::FromErrno(errno, "release container init")
+                                      : ReportToError(report, req.spec->command[0]));
+  };
+  RAMPART_TRY(release("G"));
+  if (late_cgroup) {
+    if (auto st = req.cgroup->AddProcess(pid); !st) return abort_child(st.error().Wrap("cgroup"));
+    RAMPART_TRY(release("C"));
   }
   sync_wr.reset();
   std::string report = ReadReport(err_rd.get());

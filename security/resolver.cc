@@ -9,6 +9,7 @@
 #include <set>
 
 #include "base/atomic_file.h"
+#include "base/sha256.h"
 #include "security/capabilities.h"
 #include "security/embedded.h"
 #include "security/profile_parser.h"
@@ -264,58 +265,76 @@ Result<ProfileLoader> ProfileLoader::Create(std::vector<std::string> search_dirs
 
 namespace {
 
-Result<LoadedProfile> LoadRef(const std::string& ref, const std::string& base_dir,
-                              const std::vector<std::string>& search_dirs, const SourcePos* from) {
-  auto fail = [&](const Error& e) { return from ? At(*from, e.message()) : e; };
-  std::string path;
-  if (LooksLikePath(ref)) {
-    path = ref.starts_with("/") || base_dir.empty() ? ref : base_dir + "/" + ref;
-  } else {
-    for (const auto& dir : search_dirs) {
-      std::string candidate = dir + "/" + ref + ".yaml";
-      if (access(candidate.c_str(), F_OK) == 0) {
-        path = candidate;
-        break;
-      }
-    }
-    if (path.empty()) {
-      auto text = EmbeddedPolicy(ref);
-      if (!text || ref == kGroupsDataName) {
-        std::string known;
-        for (const auto& n : EmbeddedProfileNames()) known += (known.empty() ? "" : ", ") + n;
-        return fail(Error::NotFound("no profile named '" + ref + "' (shipped: " + known + "; or give a path)"));
-      }
-      std::string label = "<shipped>/" + ref + ".yaml";
-      RAMPART_ASSIGN_OR_RETURN(auto profile, ParseProfile(*text, label));
-      return LoadedProfile{std::move(profile), "embedded:" + ref};
-    }
+// Where `ref` resolves to: a path, or "embedded:NAME" for a shipped
+// profile; "" if nowhere.
+std::string FindRef(const std::string& ref, const std::string& base_dir, const std::vector<std::string>& search_dirs) {
+  if (LooksLikePath(ref)) return ref.starts_with("/") || base_dir.empty() ? ref : base_dir + "/" + ref;
+  for (const auto& dir : search_dirs) {
+    std::string candidate = dir + "/" + ref + ".yaml";
+    if (access(candidate.c_str(), F_OK) == 0) return candidate;
   }
-  auto text = ReadFile(path);
+  if (ref != kGroupsDataName && EmbeddedPolicy(ref)) return "embedded:" + ref;
+  return "";
+}
+
+Result<std::string> ReadFound(const std::string& found) {
+  if (found.starts_with("embedded:")) return std::string(*EmbeddedPolicy(found.substr(9)));
+  return ReadFile(found);
+}
+
+Result<LoadedProfile> LoadRef(const std::string& ref, const std::string& base_dir,
+                              const std::vector<std::string>& search_dirs, const SourcePos* from,
+                              std::vector<ProfileSource>* sources) {
+  auto fail = [&](const Error& e) { return from ? At(*from, e.message()) : e; };
+  std::string found = FindRef(ref, base_dir, search_dirs);
+  if (found.empty()) {
+    std::string known;
+    for (const auto& n : EmbeddedProfileNames()) known += (known.empty() ? "" : ", ") + n;
+    return fail(Error::NotFound("no profile named '" + ref + "' (shipped: " + known + "; or give a path)"));
+  }
+  auto text = ReadFound(found);
   if (!text) return fail(text.error().Wrap("load profile"));
-  RAMPART_ASSIGN_OR_RETURN(auto profile, ParseProfile(*text, path));
+  if (sources) sources->push_back({ref, base_dir, found, Sha256Hex(*text)});
+  if (found.starts_with("embedded:")) {
+    RAMPART_ASSIGN_OR_RETURN(auto profile, ParseProfile(*text, "<shipped>/" + ref + ".yaml"));
+    return LoadedProfile{std::move(profile), found};
+  }
+  RAMPART_ASSIGN_OR_RETURN(auto profile, ParseProfile(*text, found));
   char real[PATH_MAX];
-  std::string identity = realpath(path.c_str(), real) ? real : path;
+  std::string identity = realpath(found.c_str(), real) ? real : found;
   return LoadedProfile{std::move(profile), identity};
 }
 
 }  // namespace
 
-Result<Policy> ProfileLoader::Load(const std::string& ref) const {
-  RAMPART_ASSIGN_OR_RETURN(auto first, LoadRef(ref, "", search_dirs_, nullptr));
-  return Resolve(std::move(first));
+bool ProfileSourcesCurrent(const std::vector<ProfileSource>& sources, const std::vector<std::string>& search_dirs) {
+  if (sources.empty()) return false;
+  for (const auto& s : sources) {
+    if (FindRef(s.ref, s.base_dir, search_dirs) != s.found) return false;
+    // Shipped texts are part of the binary, which callers key their caches by.
+    if (s.found.starts_with("embedded:")) continue;
+    auto text = ReadFound(s.found);
+    if (!text || Sha256Hex(*text) != s.sha256) return false;
+  }
+  return true;
+}
+
+Result<Policy> ProfileLoader::Load(const std::string& ref, std::vector<ProfileSource>* sources) const {
+  RAMPART_ASSIGN_OR_RETURN(auto first, LoadRef(ref, "", search_dirs_, nullptr, sources));
+  return Resolve(std::move(first), sources);
 }
 
 Result<Policy> ProfileLoader::LoadText(std::string_view text, const std::string& file) const {
   RAMPART_ASSIGN_OR_RETURN(auto leaf, ParseProfile(text, file));
-  return Resolve(LoadedProfile{std::move(leaf), file});
+  return Resolve(LoadedProfile{std::move(leaf), file}, nullptr);
 }
 
-Result<Policy> ProfileLoader::Resolve(LoadedProfile first) const {
+Result<Policy> ProfileLoader::Resolve(LoadedProfile first, std::vector<ProfileSource>* sources) const {
   std::vector<LoadedProfile> chain{std::move(first)};
   while (chain.back().profile.extends) {
     const Located<std::string>& ext = *chain.back().profile.extends;
     std::string base_dir = chain.back().identity.starts_with("embedded:") ? "" : DirOf(chain.back().profile.path);
-    RAMPART_ASSIGN_OR_RETURN(auto next, LoadRef(ext.value, base_dir, search_dirs_, &ext.pos));
+    RAMPART_ASSIGN_OR_RETURN(auto next, LoadRef(ext.value, base_dir, search_dirs_, &ext.pos, sources));
     for (const auto& l : chain) {
       if (l.identity == next.identity) {
         std::string cycle;

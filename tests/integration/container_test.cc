@@ -689,6 +689,29 @@ TEST_F(ContainerTest, PayloadIsIsolatedAndConfined) {
       << "control: the host's /sys/firmware is empty, so the mask check proves nothing";
 }
 
+TEST_F(ContainerTest, CgroupNamespaceIsRootedAtTheContainersCgroup) {
+  // Inside, every hierarchy shows the container's own cgroup as "/", and the
+  // cgroup2 view under /sys/fs/cgroup holds no other cgroups (a namespace
+  // rooted at the monitor's cgroup showed the host's and the siblings').
+  const std::string name = Name("cgns");
+  RunResult r = RunRm(name, {"/bin/sh", "-c", "cat /proc/self/cgroup; echo ---; ls -A /sys/fs/cgroup"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  const auto sep = r.out.find("---\n");
+  ASSERT_NE(sep, std::string::npos) << r.Describe();
+  std::istringstream lines(r.out.substr(0, sep));
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    ++n;
+    EXPECT_TRUE(line.ends_with(":/")) << "cgroup seen from inside is not the namespace root: " << line << r.Describe();
+  }
+  EXPECT_GT(n, 0) << r.Describe();
+  std::istringstream entries(r.out.substr(sep + 4));
+  std::string e;
+  while (std::getline(entries, e))
+    EXPECT_NE(e.find('.'), std::string::npos) << "a cgroup directory is visible in the container: " << e << r.Describe();
+}
+
 // ---- 2. exit codes -----------------------------------------------------------
 
 TEST_F(ContainerTest, ExitCodesPassThrough) {
