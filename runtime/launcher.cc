@@ -101,18 +101,18 @@ Identity IdentityOf(const ContainerSpec& spec) {
   return id;
 }
 
-// `late_cgroup`: the parent joins us to the cgroup after the clone (cgroup
-// v1/hybrid: no CLONE_INTO_CGROUP) while we set up, and says 'C' when done;
-// our cgroup namespace is made only then, so that its root is the
-// container's cgroup and not the monitor's.
-[[noreturn]] void ChildMain(const LaunchRequest& req, int sync_fd, int err_fd, bool late_cgroup) {
+// `wait_ready`: the parent still has work to do after 'G' while we set up
+// (join v1 cgroups, which has no CLONE_INTO_CGROUP; wire the network) and
+// says 'C' when done. With `late_cgroup` our cgroup namespace is made only
+// then, so that its root is the container's cgroup and not the monitor's.
+[[noreturn]] void ChildMain(const LaunchRequest& req, int sync_fd, int err_fd, bool wait_ready, bool late_cgroup) {
   const ContainerSpec& spec = *req.spec;
   // getppid() is 0 in a new pid namespace, so the sync socket is what
   // tells us the parent is gone: EOF instead of 'G'.
   if (req.kill_on_parent_death) prctl(PR_SET_PDEATHSIG, SIGKILL);
   char go = 0;
   if (read(sync_fd, &go, 1) != 1 || go != 'G') _exit(125);  // parent gave up or died
-  if (!late_cgroup) close(sync_fd);
+  if (!wait_ready) close(sync_fd);
   auto fail = [&](const std::string& stage, const Error& e) {
     Report(err_fd, 'S', stage + ": " + e.message());
     _exit(125);
@@ -136,9 +136,11 @@ Identity IdentityOf(const ContainerSpec& spec) {
   if (spec.tty && ioctl(0, TIOCSCTTY, 0) != 0) fail("tty", Error::FromErrno(errno, "set controlling terminal"));
   if (spec.namespaces.uts && sethostname(spec.hostname.c_str(), spec.hostname.size()) != 0)
     fail("hostname", Error::FromErrno(errno, "sethostname " + spec.hostname));
-  if (late_cgroup) {
+  if (wait_ready) {
     if (read(sync_fd, &go, 1) != 1 || go != 'C') _exit(125);  // not in the cgroup: never run anything
     close(sync_fd);
+  }
+  if (late_cgroup) {
     if (spec.namespaces.cgroup && unshare(CLONE_NEWCGROUP) != 0)
       fail("cgroup namespace", Error::FromErrno(errno, "unshare"));
   }
@@ -222,12 +224,13 @@ Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
   // (5-20 ms here): the child does its own setup meanwhile.
   const bool late_cgroup = req.cgroup && !cgroup_fd;
   if (late_cgroup) args.flags &= ~static_cast<uint64_t>(CLONE_NEWCGROUP);
+  const bool wait_ready = late_cgroup || static_cast<bool>(req.join_networks);
   long rc = syscall(SYS_clone3, &args, sizeof args);
   if (rc < 0) return Error::FromErrno(errno, "clone3 container init");
   if (rc == 0) {
     sync_wr.reset();
     err_rd.reset();
-    ChildMain(req, sync_rd.get(), err_wr.get(), late_cgroup);
+    ChildMain(req, sync_rd.get(), err_wr.get(), wait_ready, late_cgroup);
   }
   const pid_t pid = static_cast<pid_t>(rc);
   LaunchedInit out;
@@ -254,6 +257,12 @@ Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
   RAMPART_TRY(release("G"));
   if (late_cgroup) {
     if (auto st = req.cgroup->AddProcess(pid); !st) return abort_child(st.error().Wrap("cgroup"));
+  }
+  if (req.join_networks) {
+    FaultPoint("launch:before-network");
+    if (auto st = req.join_networks(pid); !st) return abort_child(st.error().Wrap("network"));
+  }
+  if (wait_ready) {
     RAMPART_TRY(release("C"));
   }
   sync_wr.reset();

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <optional>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct LaunchRequest {
   const Cgroup* cgroup = nullptr;  // joined before the child runs any container code
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // the payload's stdio
   bool kill_on_parent_death = true;  // PR_SET_PDEATHSIG(SIGKILL): the container follows its monitor
+  // Called in the parent once the child exists (its namespaces too), while
+  // the child sets up its rootfs; the child execs nothing before this
+  // returns, and a failure kills it. For network setup (the veth peer is
+  // made directly in /proc/PID/ns/net).
+  std::function<Status(pid_t pid)> join_networks;
 };
 
 struct LaunchedInit {
