@@ -795,6 +795,9 @@ int main(int argc, char** argv) {
   setenv("RAMPART_ROOT", (env.tmp + "/root").c_str(), 1);
   setenv("RAMPART_RUN", (env.tmp + "/run").c_str(), 1);
   setenv("RAMPART_CONF_DIR", (env.tmp + "/conf").c_str(), 1);
+  // Like for like with crun's default spec (a net namespace with lo only),
+  // and the machine's own network is left alone.
+  (void)rampart::WriteFileAtomic(env.tmp + "/conf/rampart.conf", "networks: [none]\n");
   PrepareCgroupParent(env);
   if (!env.lxc_execute.empty()) PrepareLxcPivot(env);
 

@@ -1,5 +1,7 @@
 #include "runtime/container_spec.h"
 
+#include "net/attachment.h"
+
 #include <dirent.h>
 #include <yaml-cpp/yaml.h>
 
@@ -117,6 +119,11 @@ std::optional<Problem> Check(const ContainerSpec& s, bool complete) {
     return P("limits", "limits.cpus must be greater than 0");
   for (const auto& n : s.networks)
     if (n.empty()) return P("networks", "networks entries must not be empty");
+  if (auto a = net::ParseNetAttachments(s.networks); !a) return P("networks", a.error().message());
+  if (!s.namespaces.net && !s.networks.empty())
+    return P("networks", "networks need the container's own network namespace (namespaces.net: true)");
+  if (!s.publish.empty() && s.networks.empty())
+    return P("publish", "publish needs a network to forward to");
   return std::nullopt;
 }
 
@@ -200,12 +207,12 @@ class Parser {
       RAMPART_TRY(CheckMap(
           root, "defaults",
           {"command", "env", "cwd", "user", "additional_gids", "hostname", "namespaces",
-           "default_idmap", "mounts", "limits", "profile", "networks", "tty", "allow_dangerous"}));
+           "default_idmap", "mounts", "limits", "profile", "networks", "publish", "tty", "allow_dangerous"}));
     } else {
       RAMPART_TRY(CheckMap(root, "container config",
                            {"name", "rootfs", "template", "command", "env", "cwd", "user",
                             "additional_gids", "hostname", "namespaces", "idmap", "mounts",
-                            "limits", "profile", "networks", "tty", "allow_dangerous"}));
+                            "limits", "profile", "networks", "publish", "tty", "allow_dangerous"}));
     }
     ContainerSpec& s = st_.spec;
     for (const auto& kv : root) {
@@ -265,6 +272,8 @@ class Parser {
         RAMPART_ASSIGN_OR_RETURN(s.networks, StrList(v, "networks"));
         for (const auto& n : s.networks)
           if (n.empty()) return Err(v, "networks entries must not be empty");
+      } else if (key == "publish") {
+        RAMPART_ASSIGN_OR_RETURN(s.publish, StrList(v, "publish"));
       } else if (key == "tty") {
         RAMPART_ASSIGN_OR_RETURN(s.tty, Bool(v, "tty"));
       } else if (key == "allow_dangerous") {
@@ -552,6 +561,9 @@ Result<ContainerSpec> ParseContainerSpec(std::string_view yaml_text, const std::
   ContainerSpec& s = st.spec;
   if (!name.empty()) s.name = std::string(name);
   if (s.hostname.empty()) s.hostname = s.name;
+  // Sharing the host's network namespace: no default network to join.
+  if (!s.namespaces.net && !st.pos_of.count("networks")) s.networks.clear();
+  if (s.networks == std::vector<std::string>{net::kNoNetwork}) s.networks.clear();
   if (s.namespaces.user) {
     const std::string where = st.pos_of.count("namespaces") ? st.pos_of["namespaces"] : file;
     if (s.uid_map.empty()) {
@@ -697,6 +709,7 @@ std::string SerializeContainerSpec(const ContainerSpec& s) {
   }
   out << YAML::EndMap;
   list("networks", s.networks);
+  list("publish", s.publish);
   out << YAML::Key << "tty" << YAML::Value << s.tty;
   out << YAML::Key << "allow_dangerous" << YAML::Value << s.allow_dangerous;
   out << YAML::EndMap;

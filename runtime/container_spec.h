@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "net/attachment.h"
 #include "runtime/idmap.h"
 #include "runtime/paths.h"
 
@@ -57,7 +58,9 @@ struct ContainerSpec {
   std::vector<IdMapRange> uid_map, gid_map;  // set iff namespaces.user
   std::vector<MountSpec> mounts;
   LimitsSpec limits;
-  std::vector<std::string> networks;
+  // --net entries (net/attachment.h); none = loopback only.
+  std::vector<std::string> networks = {net::kDefaultNetwork};
+  std::vector<std::string> publish;  // "HOSTPORT:CTRPORT[/tcp|udp]" on the first network
   bool tty = false;
   bool allow_dangerous = false;  // start even if the profile audit has high findings
   bool operator==(const ContainerSpec&) const = default;

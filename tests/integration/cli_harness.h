@@ -5,11 +5,13 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
 #include <vector>
 
+#include "base/atomic_file.h"
 #include "base/spawn.h"
 
 namespace rampart::testing_support {
@@ -27,6 +29,10 @@ class CliTest : public ::testing::Test {
     dir_ = tmpl;
     env_ = {"RAMPART_ROOT=" + dir_ + "/root", "RAMPART_RUN=" + dir_ + "/run", "RAMPART_CONF_DIR=" + dir_ + "/conf",
             "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+    // In the machine's own network namespace: loopback only, never the
+    // default network's bridge (network tests use a test-host namespace).
+    ASSERT_EQ(mkdir((dir_ + "/conf").c_str(), 0700), 0);
+    ASSERT_TRUE(WriteFileAtomic(dir_ + "/conf/rampart.conf", conf_text_).has_value());
     name_ = "t" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
     if (name_.size() > 60) name_.resize(60);
   }
@@ -52,6 +58,7 @@ class CliTest : public ::testing::Test {
     return "\n  exit " + std::to_string(Code(r)) + "\n  --- stdout ---\n" + r.out + "\n  --- stderr ---\n" + r.err;
   }
   std::string dir_, name_;
+  std::string conf_text_ = "networks: [none]\n";
   std::string bin_ = RAMPART_BIN;
   std::vector<std::string> env_;
 };

@@ -510,6 +510,10 @@ class ContainerTest : public ::testing::Test {
     for (const auto& p : {d.root, d.run, d.conf}) {
       EXPECT_EQ(mkdir(p.c_str(), 0755), 0) << p << ": " << std::strerror(errno);
     }
+    // These tests run in the machine's own network namespace: containers get
+    // loopback only, never the default network's bridge (network tests build
+    // their own test-host namespace).
+    EXPECT_TRUE(WriteText(d.conf + "/rampart.conf", "networks: [none]\n"));
     return d;
   }
 

@@ -42,6 +42,18 @@ TEST(ContainerSpecTest, EmptyConfigGivesDefaults) {
   EXPECT_TRUE(s->namespaces.net);
   EXPECT_TRUE(s->uid_map.empty());
   EXPECT_FALSE(s->limits.memory_bytes.has_value());
+  EXPECT_EQ(s->networks, std::vector<std::string>{"rampart0"}) << "every container joins the default network";
+  EXPECT_TRUE(s->publish.empty());
+}
+
+TEST(ContainerSpecTest, NetworksNoneAndHostNetwork) {
+  auto none = Parse("networks: [none]\n", {}, "web");
+  ASSERT_TRUE(none.has_value()) << ErrorOf(none);
+  EXPECT_TRUE(none->networks.empty());
+  // Sharing the host's network namespace drops the default network.
+  auto host = Parse("namespaces: {net: false}\n", {}, "web");
+  ASSERT_TRUE(host.has_value()) << ErrorOf(host);
+  EXPECT_TRUE(host->networks.empty());
 }
 
 TEST(ContainerSpecTest, EveryKey) {
@@ -54,7 +66,7 @@ cwd: /srv
 user: "1000:100"
 additional_gids: [10, 20]
 hostname: web-1.example
-namespaces: {pid: true, ipc: false, uts: true, net: false, cgroup: false, user: true, time: true}
+namespaces: {pid: true, ipc: false, uts: true, net: true, cgroup: false, user: true, time: true}
 idmap:
   uid: "0:100000:65536"
   gid: ["0:200000:1000", "1000:300000:10"]
@@ -63,7 +75,8 @@ mounts:
   - {type: tmpfs, target: /run/cache, options: [size=1M, mode=0755]}
 limits: {memory: 64M, pids: 100, cpu_weight: 200, cpus: 0.5}
 profile: strict
-networks: [lan, wan]
+networks: [lan, "wan:ip=10.0.9.9,name=wan0"]
+publish: ["8080:80", "53:53/udp"]
 tty: true
 allow_dangerous: true
 )";
@@ -82,7 +95,7 @@ allow_dangerous: true
   EXPECT_TRUE(s->namespaces.pid);
   EXPECT_TRUE(s->namespaces.mount);
   EXPECT_FALSE(s->namespaces.ipc);
-  EXPECT_FALSE(s->namespaces.net);
+  EXPECT_TRUE(s->namespaces.net);
   EXPECT_FALSE(s->namespaces.cgroup);
   EXPECT_TRUE(s->namespaces.user);
   EXPECT_TRUE(s->namespaces.time);
@@ -97,7 +110,8 @@ allow_dangerous: true
   EXPECT_EQ(s->limits.cpu_weight, 200u);
   EXPECT_EQ(s->limits.cpus, 0.5);
   EXPECT_EQ(s->profile, "strict");
-  EXPECT_EQ(s->networks, (std::vector<std::string>{"lan", "wan"}));
+  EXPECT_EQ(s->networks, (std::vector<std::string>{"lan", "wan:ip=10.0.9.9,name=wan0"}));
+  EXPECT_EQ(s->publish, (std::vector<std::string>{"8080:80", "53:53/udp"}));
   EXPECT_TRUE(s->tty);
   EXPECT_TRUE(s->allow_dangerous);
 
@@ -143,7 +157,7 @@ TEST(ContainerSpecTest, DefaultsMergeInOrder) {
   d.layers.push_back(
       {"/etc/rampart/rampart.conf",
        "profile: base\nlimits: {memory: 1G, pids: 50}\nenv: {A: from-main, B: from-main}\n"
-       "namespaces: {net: false}\nnetworks: [a, b]\n"});
+       "namespaces: {ipc: false}\nnetworks: [a, b]\n"});
   d.layers.push_back(
       {"/etc/rampart/conf.d/10-x.conf", "profile: ten\nlimits: {pids: 60}\nenv: {B: from-10}\n"});
   d.layers.push_back({"/etc/rampart/conf.d/20-y.conf", "limits: {cpus: 2}\nnetworks: [c]\n"});
@@ -154,7 +168,7 @@ TEST(ContainerSpecTest, DefaultsMergeInOrder) {
   EXPECT_EQ(s->limits.pids_max, 60u);
   EXPECT_EQ(s->limits.cpus, 2.0);
   EXPECT_EQ(s->limits.cpu_weight, 10u);
-  EXPECT_FALSE(s->namespaces.net);
+  EXPECT_FALSE(s->namespaces.ipc);
   EXPECT_TRUE(s->namespaces.pid);
   EXPECT_EQ(s->networks, std::vector<std::string>{"c"});  // lists replace
   EXPECT_EQ(s->env.back(), "C=mine");
@@ -281,7 +295,7 @@ TEST(ContainerSpecTest, ErrorsCarryPositions) {
        "web.yaml:2:1: unknown key 'bogus' in container config (expected one of: name, rootfs, "
        "template, command, env, "
        "cwd, user, additional_gids, hostname, namespaces, idmap, mounts, limits, profile, "
-       "networks, tty, "
+       "networks, publish, tty, "
        "allow_dangerous)"},
       {"cwd: /\ncwd: /tmp\n", "web.yaml:2:1: duplicate key 'cwd' in container config"},
       {"namespaces:\n  pid: true\n  pid: false\n",
@@ -333,6 +347,12 @@ TEST(ContainerSpecTest, ErrorsCarryPositions) {
       {"tty: 1\n", "web.yaml:1:6: tty must be true or false"},
       {"profile: ''\n", "web.yaml:1:10: profile must not be empty"},
       {"networks: lan\n", "web.yaml:1:11: networks must be a list"},
+      {"networks: [\"lan:ip=300.1.1.1\"]\n",
+       "web.yaml:1:11: --net lan:ip=300.1.1.1: ip: '300.1.1.1' is not an IPv4 address"},
+      {"networks: [none, lan]\n", "web.yaml:1:11: --net none cannot be combined with other networks"},
+      {"namespaces: {net: false}\nnetworks: [lan]\n",
+       "web.yaml:2:11: networks need the container's own network namespace (namespaces.net: true)"},
+      {"networks: []\npublish: [\"80:80\"]\n", "web.yaml:2:10: publish needs a network to forward to"},
       {"name: ../x\n",
        "web.yaml:1:7: invalid container name '../x': must start with a letter or digit (names "
        "match "
@@ -357,7 +377,7 @@ TEST(ContainerSpecTest, ErrorsCarryPositions) {
        "rootfs, template, "
        "command, env, cwd, user, additional_gids, hostname, namespaces, idmap, mounts, limits, "
        "profile, networks, "
-       "tty, allow_dangerous)"},
+       "publish, tty, allow_dangerous)"},
       {"cwd: [unclosed\n", "web.yaml:2:1: malformed YAML: end of sequence flow not found"},
       {"- a\n- b\n", "web.yaml:1:1: container config must be a mapping"},
   };
