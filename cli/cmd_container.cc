@@ -64,6 +64,8 @@ Result<runtime::CreateOptions> CreateOptionsFrom(const ParsedArgs& a, const std:
   if (a.Has("config")) o.config_file = a.Get("config");
   o.allow_dangerous = a.Has("allow-dangerous");
   o.tty = a.Has("tty");
+  if (a.Has("net")) o.networks = a.opts.at("net");
+  if (a.Has("publish")) o.publish = a.opts.at("publish");
   if (a.has_rest) o.command = a.rest;
   return o;
 }
@@ -253,13 +255,17 @@ const std::vector<OptSpec> kCreateOptions = {
     {"config", 0, true, "FILE", "container config YAML (see docs/container-config.md)"},
     {"allow-dangerous", 0, false, "", "accept a profile with high-severity audit findings"},
     {"tty", 0, false, "", "give the payload a fresh pty (see 'rampart console')"},
+    {"net", 0, true, "NAME[:ip=A,mac=M,name=IF]",
+     "join a network (repeatable; default rampart0, created on first use; 'none': loopback only)"},
+    {"publish", 'p', true, "HOSTPORT:CTRPORT[/tcp|udp]", "forward a host port to the container (repeatable)"},
 };
 
 }  // namespace
 
 std::vector<Command> ContainerCommands() {
   std::vector<Command> c;
-  c.push_back({"create", "NAME [-t TEMPLATE] [--profile P] [--config FILE] [-- CMD...]", "create a container", "", kCreateOptions, Create});
+  c.push_back({"create", "NAME [-t TEMPLATE] [--profile P] [--config FILE] [--net N]... [-p H:C]... [-- CMD...]",
+               "create a container", "", kCreateOptions, Create});
   c.push_back({"start", "NAME", "start a created container in the background (its output goes to 'rampart logs')", "", {}, Start});
   std::vector<OptSpec> run_opts = kCreateOptions;
   run_opts.push_back({"detach", 'd', false, "", "start in the background and print the name"});

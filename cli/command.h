@@ -36,5 +36,6 @@ struct Command {
 std::vector<Command> VersionCommands();
 std::vector<Command> PolicyCommands();
 std::vector<Command> ContainerCommands();
+std::vector<Command> NetCommands();
 
 }  // namespace rampart::cli

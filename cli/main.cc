@@ -26,6 +26,7 @@ std::vector<Command> AllCommands() {
   for (auto& c : VersionCommands()) all.push_back(std::move(c));
   for (auto& c : ContainerCommands()) all.push_back(std::move(c));
   for (auto& c : PolicyCommands()) all.push_back(std::move(c));
+  for (auto& c : NetCommands()) all.push_back(std::move(c));
   return all;
 }
 

@@ -26,6 +26,7 @@
 #include "runtime/launcher.h"
 #include "runtime/policy_apply.h"
 #include "runtime/monitor.h"
+#include "runtime/networking.h"
 #include "runtime/template.h"
 #include "security/audit.h"
 #include "security/compiled_policy.h"
@@ -220,6 +221,13 @@ Status ContainerManager::Create(const CreateOptions& o) {
   if (spec->hostname.empty()) spec->hostname = o.name;
   if (o.profile) spec->profile = *o.profile;
   if (!o.command.empty()) spec->command = o.command;
+  if (o.networks) spec->networks = *o.networks == std::vector<std::string>{net::kNoNetwork}
+                                       ? std::vector<std::string>{}
+                                       : *o.networks;
+  for (const auto& p : o.publish) spec->publish.push_back(p);
+  if (o.networks || !o.publish.empty()) {
+    if (auto st = ValidateContainerSpec(*spec, false); !st) return rollback(st.error());
+  }
   spec->allow_dangerous = spec->allow_dangerous || o.allow_dangerous;
   spec->tty = spec->tty || o.tty;
   if (spec->rootfs.empty()) {
@@ -374,7 +382,8 @@ Status ContainerManager::Stop(const std::string& name, int timeout_seconds) {
   }
   RAMPART_ASSIGN_OR_RETURN(auto latest, store_.ReadState(name));
   if (latest.status == ContainerStatus::kStopped && !cgroup) return Ok();
-  return TeardownContainer(store_, latest, cgroup ? &*cgroup : nullptr);
+  auto spec = LoadSpec(paths_, name);
+  return TeardownContainer(store_, latest, cgroup ? &*cgroup : nullptr, spec ? &*spec : nullptr);
 }
 
 namespace {
@@ -491,6 +500,15 @@ Status ContainerManager::Destroy(const std::string& name, bool force) {
   if (auto cgm = Cgroups(paths_); cgm) {
     if (auto cg = cgm->Open(name); cg) RAMPART_TRY(cg->Destroy());
   }
+  // Its addresses, DNS names and DHCP reservations go with it. A config that
+  // cannot be read any more (destroy -f of a damaged container) leaves them
+  // to `net rm`.
+  if (auto spec = LoadSpec(paths_, name); spec) {
+    if (auto st = ReleaseNetworks(paths_, *spec); !st) {
+      if (!force) return st.error().Wrap("destroy " + name);
+      log_.Warn("destroy: networks not released", {{"container", name}, {"error", st.error().message()}});
+    }
+  }
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
   RAMPART_TRY(store_.Remove(name));
   unlink(paths_.LockFile(name).c_str());  // released after the unlink: waiters retry
@@ -543,11 +561,23 @@ Result<GcReport> ContainerManager::Gc() {
     }
   }
   for (auto& p : RemoveEmptyCgroupParents(paths_)) report.removed.push_back("cgroup parent " + p);
+  // Tagged veths and nft tables no container or network owns any more (only
+  // for a root that has networks: never touch links otherwise).
+  if (struct stat nst {}; stat(paths_.NetworksDir().c_str(), &nst) == 0) {
+    std::vector<std::string> running;
+    for (const auto& n : known)
+      if (live(n)) running.push_back(n);
+    auto net_report = net::NetworkManager(NetPathsOf(paths_)).Gc(running);
+    if (!net_report) return net_report.error().Wrap("gc networks");
+    for (auto& r : net_report->removed) report.removed.push_back(std::move(r));
+  }
   // Stale state: recorded running, nothing alive → stopped.
   for (const auto& n : known) {
     auto s = store_.ReadState(n);
     if (s && s->status != ContainerStatus::kStopped && s->status != ContainerStatus::kCreated && !live(n)) {
-      if (TeardownContainer(store_, *s, nullptr)) report.removed.push_back("stale running state of " + n);
+      auto spec = LoadSpec(paths_, n);
+      if (TeardownContainer(store_, *s, nullptr, spec ? &*spec : nullptr))
+        report.removed.push_back("stale running state of " + n);
       unlink(paths_.MonitorSocket(n).c_str());
     }
   }
@@ -555,7 +585,7 @@ Result<GcReport> ContainerManager::Gc() {
   if (DIR* d = opendir(paths_.run.c_str())) {
     while (dirent* e = readdir(d)) {
       std::string n = e->d_name;
-      if (n == "." || n == ".." || n == "networks") continue;
+      if (n.empty() || n[0] == '.') continue;  // ., .., .networks
       struct stat st {};
       if (stat(paths_.ContainerDir(n).c_str(), &st) == 0) continue;
       std::string dir = paths_.RunDir(n);

@@ -26,6 +26,8 @@ struct CreateOptions {
   bool allow_dangerous = false;           // start profiles with high audit findings
   bool tty = false;                       // give the payload a fresh pty
   bool ephemeral = false;                 // run --rm: its config is not fsynced (it goes with the run)
+  std::optional<std::vector<std::string>> networks;  // --net entries, override the config's
+  std::vector<std::string> publish;                  // --publish entries, added to the config's
 };
 
 struct ContainerInfo {

@@ -1,6 +1,7 @@
 #include "runtime/container_spec.h"
 
 #include "net/attachment.h"
+#include "net/nat.h"
 
 #include <dirent.h>
 #include <yaml-cpp/yaml.h>
@@ -122,6 +123,8 @@ std::optional<Problem> Check(const ContainerSpec& s, bool complete) {
   if (auto a = net::ParseNetAttachments(s.networks); !a) return P("networks", a.error().message());
   if (!s.namespaces.net && !s.networks.empty())
     return P("networks", "networks need the container's own network namespace (namespaces.net: true)");
+  for (const auto& p : s.publish)
+    if (auto f = net::ParsePublish(p); !f) return P("publish", f.error().message());
   if (!s.publish.empty() && s.networks.empty())
     return P("publish", "publish needs a network to forward to");
   return std::nullopt;

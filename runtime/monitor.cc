@@ -1,5 +1,7 @@
 #include "runtime/monitor.h"
 
+#include "runtime/networking.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -52,10 +54,14 @@ void SendLine(int fd, const std::string& line) {
 
 }  // namespace
 
-Status TeardownContainer(const StateStore& store, ContainerState state, const Cgroup* cgroup) {
+Status TeardownContainer(const StateStore& store, ContainerState state, const Cgroup* cgroup,
+                         const ContainerSpec* spec) {
   Status result = Ok();
   if (cgroup) {
     if (auto st = cgroup->Destroy(); !st) result = st.error().Wrap("remove cgroup");
+  }
+  if (spec && !spec->networks.empty()) {
+    if (auto st = LeaveNetworks(store.paths(), *spec); !st && result) result = st;
   }
   state.status = ContainerStatus::kStopped;
   if (state.finished_at == 0) state.finished_at = Now();
@@ -81,7 +87,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   state.started_at = Now();
 
   auto fail = [&](const Error& e) -> Error {
-    (void)TeardownContainer(store, state, &setup.cgroup);
+    (void)TeardownContainer(store, state, &setup.cgroup, &setup.spec);
     if (setup.ready_fd >= 0) {
       std::string msg = "ERR " + e.message();
       (void)!write(setup.ready_fd, msg.data(), msg.size());
@@ -112,6 +118,18 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   req.rootfs.new_ipc_ns = setup.spec.namespaces.ipc;
   req.rootfs.new_cgroup_ns = setup.spec.namespaces.cgroup;
   req.cgroup = &setup.cgroup;
+  std::vector<net::Endpoint> endpoints;
+  if (setup.spec.namespaces.net && !setup.spec.networks.empty()) {
+    auto resolv = PrepareNetworks(setup.paths, setup.spec);
+    if (!resolv) return fail(resolv.error());
+    // First, so that a bind of the user's own on /etc/resolv.conf wins.
+    if (!resolv->empty())
+      req.rootfs.binds.insert(req.rootfs.binds.begin(), BindMount{*resolv, "/etc/resolv.conf", true, "bind", {}});
+    req.join_networks = [&](pid_t pid) -> Status {
+      RAMPART_ASSIGN_OR_RETURN(endpoints, JoinNetworks(setup.paths, setup.spec, pid));
+      return Ok();
+    };
+  }
   UniqueFd null_in, log_out;
   std::optional<PtyPair> pty;
   if (setup.spec.tty) {
@@ -153,6 +171,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   FaultPoint("monitor:launched");
   state.init_pid = init->pid;
   state.init_start_time = init->start_time;
+  state.ip = EndpointAddresses(endpoints);
   state.status = ContainerStatus::kRunning;
   if (auto st = store.WriteState(state); !st) {
     kill(init->pid, SIGKILL);
@@ -260,7 +279,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
     state.exit_code = WEXITSTATUS(status);
     code = WEXITSTATUS(status);
   }
-  Status torn = TeardownContainer(store, state, &setup.cgroup);
+  Status torn = TeardownContainer(store, state, &setup.cgroup, &setup.spec);
   state.status = ContainerStatus::kStopped;
   if (control) unlink(setup.paths.MonitorSocket(name).c_str());
   for (auto& w : waiters) SendLine(w.get(), StateJson(state).dump());

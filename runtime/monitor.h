@@ -35,6 +35,8 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log);
 
 // Teardown shared by the monitor and by stop/destroy/gc when the monitor is
 // gone: kill what is left in the cgroup, remove it, record the exit.
-Status TeardownContainer(const StateStore& store, ContainerState state, const Cgroup* cgroup);
+// With `spec`, the container also leaves its networks (veths, forwards).
+Status TeardownContainer(const StateStore& store, ContainerState state, const Cgroup* cgroup,
+                         const ContainerSpec* spec = nullptr);
 
 }  // namespace rampart::runtime

@@ -73,6 +73,8 @@ std::string Paths::LockFile(std::string_view name) const {
   return Join(ContainersDir(), "." + std::string(name) + ".lock");
 }
 std::string Paths::PolicyCacheDir() const { return Join(root, "cache", "bpf"); }
+std::string Paths::NetworksDir() const { return Join(root, "networks"); }
+std::string Paths::NetworksRunDir() const { return Join(run, ".networks"); }
 std::string Paths::ConfFile() const { return Join(conf_dir, "rampart.conf"); }
 std::string Paths::ConfDir() const { return Join(conf_dir, "conf.d"); }
 

@@ -35,6 +35,10 @@ struct Paths {
   // the container directory (and ListNames skips dotfiles).
   std::string LockFile(std::string_view name) const;
   std::string PolicyCacheDir() const;  // root/cache/bpf
+  std::string NetworksDir() const;     // root/networks
+  // run/.networks: a name no container can have (names start with a letter
+  // or digit), so it never clashes with run/NAME.
+  std::string NetworksRunDir() const;
   std::string ConfFile() const;        // conf_dir/rampart.conf
   std::string ConfDir() const;         // conf_dir/conf.d
 };

@@ -1,0 +1,85 @@
+#include "runtime/networking.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "base/atomic_file.h"
+#include "base/unique_fd.h"
+#include "net/attachment.h"
+
+namespace rampart::runtime {
+
+net::NetPaths NetPathsOf(const Paths& paths) { return {paths.NetworksDir(), paths.NetworksRunDir()}; }
+
+Result<std::string> PrepareNetworks(const Paths& paths, const ContainerSpec& spec) {
+  RAMPART_ASSIGN_OR_RETURN(auto attachments, net::ParseNetAttachments(spec.networks));
+  if (attachments.empty()) return std::string();
+  // dnsmasq drops to an unprivileged user that must reach its files under
+  // the run dir: the run dir is made traversable (not listable).
+  RAMPART_TRY(MakeDirs(paths.run, 0711));
+  if (chmod(paths.run.c_str(), 0711) != 0) return Error::FromErrno(errno, "chmod " + paths.run);
+  net::NetworkManager mgr(NetPathsOf(paths));
+  std::string resolv;
+  for (size_t i = 0; i < attachments.size(); ++i) {
+    auto n = mgr.Prepare(attachments[i].network);
+    if (!n) return n.error().Wrap("network " + attachments[i].network);
+    if (i == 0) resolv = mgr.ResolvConf(*n);
+  }
+  return resolv;
+}
+
+Result<std::vector<net::Endpoint>> JoinNetworks(const Paths& paths, const ContainerSpec& spec, pid_t pid) {
+  std::vector<net::Endpoint> out;
+  RAMPART_ASSIGN_OR_RETURN(auto attachments, net::ParseNetAttachments(spec.networks));
+  if (attachments.empty()) return out;
+  const std::string ns_path = "/proc/" + std::to_string(pid) + "/ns/net";
+  UniqueFd ns(open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ns) return Error::FromErrno(errno, "open " + ns_path);
+  net::NetworkManager mgr(NetPathsOf(paths));
+  for (size_t i = 0; i < attachments.size(); ++i) {
+    auto ep = mgr.Attach(attachments[i], spec.name, ns.get(), i == 0,
+                         i == 0 ? spec.publish : std::vector<std::string>{});
+    if (!ep) {
+      Error e = ep.error().Wrap("network " + attachments[i].network);
+      for (const auto& done : out)
+        if (auto st = mgr.Detach(done.network, spec.name); !st) e = e.WithCleanupFailure(st.error());
+      return e;
+    }
+    out.push_back(std::move(*ep));
+  }
+  return out;
+}
+
+namespace {
+
+template <typename Fn>
+Status ForEachNetwork(const ContainerSpec& spec, Fn fn) {
+  auto attachments = net::ParseNetAttachments(spec.networks);
+  if (!attachments) return attachments.error();
+  Status result = Ok();
+  for (const auto& a : *attachments) {
+    if (auto st = fn(a.network); !st && result) result = st.error().Wrap("network " + a.network);
+  }
+  return result;
+}
+
+}  // namespace
+
+Status LeaveNetworks(const Paths& paths, const ContainerSpec& spec) {
+  net::NetworkManager mgr(NetPathsOf(paths));
+  return ForEachNetwork(spec, [&](const std::string& n) { return mgr.Detach(n, spec.name); });
+}
+
+Status ReleaseNetworks(const Paths& paths, const ContainerSpec& spec) {
+  net::NetworkManager mgr(NetPathsOf(paths));
+  return ForEachNetwork(spec, [&](const std::string& n) { return mgr.Release(n, spec.name); });
+}
+
+std::string EndpointAddresses(const std::vector<net::Endpoint>& endpoints) {
+  std::string out;
+  for (const auto& e : endpoints)
+    if (!e.ip.empty()) out += (out.empty() ? "" : ",") + e.ip;
+  return out;
+}
+
+}  // namespace rampart::runtime

@@ -1,0 +1,369 @@
+// End to end: rampart networks seen from outside. Every test builds a
+// private test-host network namespace and runs the rampart CLI inside it
+// (nsenter), so bridges, veths, nft tables and dnsmasq all live there; an
+// "outside" namespace linked to the test host by a veth stands for the rest
+// of the world. Addresses (10.88.x, 10.89.x) exist only in these namespaces.
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/atomic_file.h"
+#include "base/spawn.h"
+#include "tests/integration/net/netns_harness.h"
+
+namespace rampart::testing_support {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::string Describe(const CommandOutput& r) {
+  return "\n  exit " + std::to_string(ExitCodeFromWaitStatus(r.status)) + (r.timed_out ? " (timed out)" : "") +
+         "\n  --- stdout ---\n" + r.out + "\n  --- stderr ---\n" + r.err;
+}
+int Code(const CommandOutput& r) { return ExitCodeFromWaitStatus(r.status); }
+bool Has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
+
+class NetE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RAMPART_REQUIRE_ROOT();
+    char tmpl[] = "/tmp/rampart-net-e2e-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    // dnsmasq runs as nobody and rereads its hosts files under RUN.
+    ASSERT_EQ(chmod(dir_.c_str(), 0711), 0);
+    ASSERT_EQ(mkdir((dir_ + "/conf").c_str(), 0700), 0);
+    // The busybox template's rootfs, built once per test by create.
+    env_ = {"RAMPART_ROOT=" + dir_ + "/root", "RAMPART_RUN=" + dir_ + "/run", "RAMPART_CONF_DIR=" + dir_ + "/conf",
+            "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+    auto host = TestNetns::Create();
+    ASSERT_TRUE(host.has_value()) << host.error().message();
+    host_.emplace(std::move(*host));
+  }
+
+  void TearDown() override {
+    if (!host_) return;
+    // Containers first (their veths and forwards), then every network.
+    auto ls = Rampart({"--format", "json", "ls"});
+    if (auto j = nlohmann::json::parse(ls.out, nullptr, false); j.is_array())
+      for (const auto& c : j) (void)Rampart({"destroy", "-f", c.value("name", "")});
+    auto nets = Rampart({"--format", "json", "net", "ls"});
+    if (auto j = nlohmann::json::parse(nets.out, nullptr, false); j.is_array())
+      for (const auto& n : j) (void)Rampart({"net", "rm", n.value("name", "")});
+    (void)Rampart({"gc"});
+    // A dnsmasq we could not stop would keep the namespace alive: say so.
+    for (const auto& pid : DnsmasqPids()) {
+      ADD_FAILURE() << "dnsmasq " << pid << " still runs after teardown";
+      kill(pid, SIGKILL);
+    }
+    outside_.reset();
+    host_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  CommandOutput Rampart(std::vector<std::string> args, milliseconds timeout = std::chrono::seconds(60)) {
+    std::vector<std::string> argv = {"env"};
+    for (const auto& e : env_) argv.push_back(e);
+    argv.push_back(RAMPART_BIN);
+    for (auto& a : args) argv.push_back(std::move(a));
+    auto r = host_->Run(argv, {}, timeout);
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message());
+    return r ? *r : CommandOutput{};
+  }
+
+  CommandOutput InHost(const std::vector<std::string>& argv) {
+    auto r = host_->Run(argv);
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message());
+    return r ? *r : CommandOutput{};
+  }
+
+  // dnsmasq processes whose pid file is under our run dir.
+  std::vector<pid_t> DnsmasqPids() {
+    std::vector<pid_t> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_ + "/run", ec)) {
+      if (e.path().filename() != "dnsmasq.pid") continue;
+      auto t = ReadFile(e.path().string());
+      if (!t) continue;
+      pid_t pid = std::atoi(t->c_str());
+      if (pid > 0 && kill(pid, 0) == 0) out.push_back(pid);
+    }
+    // Also any dnsmasq whose command line names our run dir.
+    if (DIR* d = opendir("/proc")) {
+      while (dirent* e = readdir(d)) {
+        pid_t pid = std::atoi(e->d_name);
+        if (pid <= 0) continue;
+        auto cmd = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+        if (cmd && Has(*cmd, "dnsmasq") && Has(*cmd, dir_) &&
+            std::find(out.begin(), out.end(), pid) == out.end())
+          out.push_back(pid);
+      }
+      closedir(d);
+    }
+    return out;
+  }
+
+  // Links in the test host that carry rampart's tag.
+  std::vector<std::string> TaggedLinks() {
+    std::vector<std::string> out;
+    auto r = InHost({"ip", "-j", "link", "show"});
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (!j.is_array()) return {"<ip -j link failed: " + r.err + ">"};
+    for (const auto& l : j)
+      if (l.value("ifalias", "").rfind("rampart:", 0) == 0) out.push_back(l.value("ifname", "?") + "=" + l.value("ifalias", ""));
+    return out;
+  }
+
+  // The "outside" world: a namespace behind the test host (10.89.0.1 on the
+  // host side, 10.89.0.2 outside).
+  void MakeOutside() {
+    auto o = TestNetns::Create();
+    ASSERT_TRUE(o.has_value()) << o.error().message();
+    outside_.emplace(std::move(*o));
+    auto r = InHost({"ip", "link", "add", "vout", "type", "veth", "peer", "name", "eth0", "netns", outside_->Path()});
+    ASSERT_EQ(Code(r), 0) << Describe(r);
+    for (const auto& cmd : std::vector<std::vector<std::string>>{{"ip", "addr", "add", "10.89.0.1/24", "dev", "vout"},
+                                                                 {"ip", "link", "set", "vout", "up"}}) {
+      auto c = InHost(cmd);
+      ASSERT_EQ(Code(c), 0) << Describe(c);
+    }
+    for (const auto& cmd : std::vector<std::vector<std::string>>{{"ip", "addr", "add", "10.89.0.2/24", "dev", "eth0"},
+                                                                 {"ip", "link", "set", "eth0", "up"}}) {
+      auto c = outside_->Run(cmd);
+      ASSERT_TRUE(c.has_value());
+      ASSERT_EQ(Code(*c), 0) << Describe(*c);
+    }
+  }
+
+  std::string ContainerIp(const std::string& name) {
+    auto r = Rampart({"--format", "json", "info", name});
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (!j.is_object()) return "";
+    return j.value("ip", "");
+  }
+
+  std::string dir_;
+  std::vector<std::string> env_;
+  std::optional<TestNetns> host_, outside_;
+};
+
+// Accepts one TCP connection on `port` inside `ns` and returns the peer's
+// address ("" on timeout).
+class PeerRecorder {
+ public:
+  PeerRecorder(const TestNetns& ns, uint16_t port) {
+    std::atomic<bool> ready{false};
+    thread_ = std::thread([&, fd = ns.fd(), port] {
+      if (setns(fd, CLONE_NEWNET) != 0) {
+        ready = true;
+        return;
+      }
+      int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      int one = 1;
+      setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(port);
+      bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      listen(s, 4);
+      ready = true;
+      pollfd p{s, POLLIN, 0};
+      if (poll(&p, 1, 20000) == 1) {
+        sockaddr_in peer{};
+        socklen_t len = sizeof peer;
+        int c = accept4(s, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC);
+        if (c >= 0) {
+          char buf[INET_ADDRSTRLEN] = {};
+          inet_ntop(AF_INET, &peer.sin_addr, buf, sizeof buf);
+          peer_ = buf;
+          (void)!write(c, "hello\n", 6);
+          close(c);
+        }
+      }
+      close(s);
+    });
+    while (!ready) std::this_thread::sleep_for(milliseconds(5));
+  }
+  std::string Peer() {
+    if (thread_.joinable()) thread_.join();
+    return peer_;
+  }
+  ~PeerRecorder() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::thread thread_;
+  std::string peer_;
+};
+
+TEST_F(NetE2eTest, TwoContainersPingAndResolveEachOtherAndTheHostResolvesThem) {
+  auto c = Rampart({"net", "create", "lan", "--bridge", "--subnet", "10.88.0.0/24"});
+  ASSERT_EQ(Code(c), 0) << Describe(c);
+  auto a = Rampart({"run", "alpha", "-d", "--net", "lan", "--", "/bin/sleep", "1000"});
+  ASSERT_EQ(Code(a), 0) << Describe(a);
+  const std::string ip_a = ContainerIp("alpha");
+  ASSERT_FALSE(ip_a.empty()) << "no ip for alpha in rampart info";
+  EXPECT_EQ(ip_a.rfind("10.88.0.", 0), 0u) << ip_a;
+
+  auto ping = Rampart({"run", "beta", "--rm", "--net", "lan", "--", "/bin/ping", "-c", "1", "-W", "3", ip_a});
+  EXPECT_EQ(Code(ping), 0) << "beta cannot ping alpha at " << ip_a << Describe(ping);
+  EXPECT_TRUE(Has(ping.out, "1 packets received")) << Describe(ping);
+
+  // Container beta resolves alpha by name through the network's dnsmasq.
+  auto dns = Rampart({"run", "gamma", "--rm", "--net", "lan", "--", "/bin/busybox", "nslookup", "alpha.lan", "10.88.0.1"});
+  EXPECT_EQ(Code(dns), 0) << Describe(dns);
+  EXPECT_TRUE(Has(dns.out, ip_a)) << "alpha.lan did not resolve to " << ip_a << Describe(dns);
+
+  // The host side resolves it too.
+  auto host_dns = InHost({"busybox", "nslookup", "alpha.lan", "10.88.0.1"});
+  EXPECT_TRUE(Has(host_dns.out, ip_a)) << Describe(host_dns);
+
+  // Stopping removes its veth; destroying releases its address.
+  auto stop = Rampart({"stop", "alpha", "-t", "1"});
+  EXPECT_EQ(Code(stop), 0) << Describe(stop);
+  for (const auto& l : TaggedLinks()) EXPECT_EQ(l.find("rampart:lan:"), std::string::npos) << "left behind: " << l;
+  auto destroy = Rampart({"destroy", "alpha"});
+  EXPECT_EQ(Code(destroy), 0) << Describe(destroy);
+  auto info = Rampart({"--format", "json", "net", "info", "lan"});
+  auto j = nlohmann::json::parse(info.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << Describe(info);
+  EXPECT_TRUE(j["containers"].empty()) << "addresses left after destroy: " << j.dump();
+  auto gone = InHost({"busybox", "nslookup", "alpha.lan", "10.88.0.1"});
+  EXPECT_FALSE(Has(gone.out, ip_a)) << "alpha.lan still resolves after destroy" << Describe(gone);
+
+  // net rm leaves no bridge, table or dnsmasq.
+  auto rm = Rampart({"net", "rm", "lan"});
+  EXPECT_EQ(Code(rm), 0) << Describe(rm);
+  EXPECT_TRUE(TaggedLinks().empty()) << "tagged links left: " << TaggedLinks()[0];
+  auto nft = InHost({"nft", "list", "tables"});
+  EXPECT_FALSE(Has(nft.out, "rampart_")) << Describe(nft);
+  EXPECT_TRUE(DnsmasqPids().empty()) << "dnsmasq still runs after net rm";
+}
+
+TEST_F(NetE2eTest, ContainerGetsADhcpLeaseFromTheNetworksDnsmasq) {
+  auto c = Rampart({"net", "create", "dh", "--bridge", "--subnet", "10.88.1.0/24"});
+  ASSERT_EQ(Code(c), 0) << Describe(c);
+  auto r = Rampart({"run", "client", "--net", "dh", "--", "/bin/busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "5",
+                    "-s", "/bin/true"});
+  const std::string ip = ContainerIp("client");
+  EXPECT_EQ(Code(r), 0) << Describe(r);
+  ASSERT_FALSE(ip.empty());
+  // The lease is the container's IPAM address: dnsmasq holds its reservation.
+  EXPECT_TRUE(Has(r.out + r.err, "lease of " + ip + " obtained")) << "expected a lease of " << ip << Describe(r);
+}
+
+TEST_F(NetE2eTest, NatMasqueradesAndPublishForwards) {
+  MakeOutside();
+  auto c = Rampart({"net", "create", "wan", "--bridge", "--subnet", "10.88.2.0/24"});
+  ASSERT_EQ(Code(c), 0) << Describe(c);
+  {
+    PeerRecorder server(*outside_, 9000);
+    auto r = Rampart({"run", "out", "--rm", "--net", "wan", "--", "/bin/busybox", "nc", "10.89.0.2", "9000"});
+    EXPECT_EQ(Code(r), 0) << Describe(r);
+    EXPECT_TRUE(Has(r.out, "hello")) << Describe(r);
+    EXPECT_EQ(server.Peer(), "10.89.0.1") << "the outside server must see the test host's address (masquerade)";
+  }
+  // A published port reaches a server inside the container.
+  auto srv = Rampart({"run", "web", "-d", "--net", "wan", "-p", "8080:80", "--", "/bin/busybox", "nc", "-ll", "-p", "80", "-e",
+                      "/bin/echo", "published"});
+  ASSERT_EQ(Code(srv), 0) << Describe(srv);
+  std::string got;
+  for (int i = 0; i < 50 && !Has(got, "published"); ++i) {
+    auto r = outside_->Run({"busybox", "nc", "-w", "2", "10.89.0.1", "8080"}, {}, std::chrono::seconds(10));
+    if (r) got = r->out + r->err;
+    if (!Has(got, "published")) std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_TRUE(Has(got, "published")) << "10.89.0.1:8080 from outside did not reach the container: " << got;
+  auto nft = InHost({"nft", "list", "table", "inet", "rampart_wan"});
+  EXPECT_TRUE(Has(nft.out, "rampart:web")) << Describe(nft);
+  auto d = Rampart({"destroy", "-f", "web"});
+  EXPECT_EQ(Code(d), 0) << Describe(d);
+  auto after = InHost({"nft", "list", "table", "inet", "rampart_wan"});
+  EXPECT_FALSE(Has(after.out, "rampart:web")) << "forward left after destroy" << Describe(after);
+}
+
+TEST_F(NetE2eTest, BadInputChangesNothing) {
+  auto c = Rampart({"net", "create", "one", "--bridge", "--subnet", "10.88.3.0/24"});
+  ASSERT_EQ(Code(c), 0) << Describe(c);
+  struct Case {
+    std::vector<std::string> args;
+    std::string error;
+  } cases[] = {
+      {{"net", "create", "two", "--bridge", "--subnet", "10.88.3.0/25"}, "overlaps"},
+      {{"net", "create", "three", "--bridge", "--subnet", "10.88.4.0/24", "--gateway", "10.88.5.1"}, "outside"},
+      {{"net", "create", "one", "--bridge", "--subnet", "10.88.6.0/24"}, "already exists"},
+      {{"net", "create", "four", "--bridge", "--subnet", "10.88.7.0/33"}, "prefix"},
+  };
+  for (const auto& k : cases) {
+    auto r = Rampart(k.args);
+    EXPECT_EQ(Code(r), 125) << Describe(r);
+    EXPECT_TRUE(Has(r.err, k.error)) << "expected '" << k.error << "'" << Describe(r);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one error line" << Describe(r);
+  }
+  // A foreign interface with the bridge's name is refused, not taken over.
+  auto dummy = InHost({"ip", "link", "add", "foreign0", "type", "veth", "peer", "name", "foreign1"});
+  ASSERT_EQ(Code(dummy), 0) << Describe(dummy);
+  auto clash = Rampart({"net", "create", "foreign0", "--bridge", "--subnet", "10.88.8.0/24"});
+  EXPECT_EQ(Code(clash), 125) << Describe(clash);
+  EXPECT_TRUE(Has(clash.err, "not rampart's")) << Describe(clash);
+  auto ls = Rampart({"--format", "json", "net", "ls"});
+  auto j = nlohmann::json::parse(ls.out, nullptr, false);
+  ASSERT_TRUE(j.is_array()) << Describe(ls);
+  EXPECT_EQ(j.size(), 1u) << "only network 'one' may exist: " << j.dump();
+  auto still = InHost({"ip", "-d", "link", "show", "foreign0"});
+  EXPECT_TRUE(Has(still.out, "veth")) << "the foreign interface was touched" << Describe(still);
+
+  // Addresses: outside the subnet, taken.
+  auto a = Rampart({"run", "a1", "-d", "--net", "one:ip=10.88.3.50", "--", "/bin/sleep", "100"});
+  ASSERT_EQ(Code(a), 0) << Describe(a);
+  auto taken = Rampart({"run", "a2", "--rm", "--net", "one:ip=10.88.3.50", "--", "/bin/true"});
+  EXPECT_EQ(Code(taken), 125) << Describe(taken);
+  EXPECT_TRUE(Has(taken.err, "10.88.3.50")) << Describe(taken);
+  auto outside = Rampart({"run", "a3", "--rm", "--net", "one:ip=10.99.0.5", "--", "/bin/true"});
+  EXPECT_EQ(Code(outside), 125) << Describe(outside);
+  auto rm = Rampart({"net", "rm", "one"});
+  EXPECT_EQ(Code(rm), 125) << "net rm of a network in use must be refused" << Describe(rm);
+  EXPECT_TRUE(Has(rm.err, "a1")) << Describe(rm);
+  // Nothing of the failed containers is left: only a1's veth.
+  auto links = TaggedLinks();
+  int veths = 0;
+  for (const auto& l : links) veths += Has(l, "rampart:one:") ? 1 : 0;
+  EXPECT_EQ(veths, 1) << "expected only a1's veth";
+}
+
+TEST_F(NetE2eTest, HundredAttachDetachCyclesLeakNothing) {
+  auto c = Rampart({"net", "create", "cyc", "--bridge", "--subnet", "10.88.9.0/24"});
+  ASSERT_EQ(Code(c), 0) << Describe(c);
+  const auto links_before = TaggedLinks().size();
+  for (int i = 0; i < 100; ++i) {
+    auto r = Rampart({"run", "c" + std::to_string(i % 3), "--rm", "--net", "cyc", "--", "/bin/true"});
+    ASSERT_EQ(Code(r), 0) << "cycle " << i << Describe(r);
+  }
+  EXPECT_EQ(TaggedLinks().size(), links_before) << "veths left after 100 cycles";
+  auto info = Rampart({"--format", "json", "net", "info", "cyc"});
+  auto j = nlohmann::json::parse(info.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << Describe(info);
+  EXPECT_TRUE(j["containers"].empty()) << "addresses left: " << j.dump();
+  auto nft = InHost({"nft", "list", "table", "inet", "rampart_cyc"});
+  EXPECT_FALSE(Has(nft.out, "rampart:c")) << Describe(nft);
+  EXPECT_EQ(DnsmasqPids().size(), 1u) << "one dnsmasq for the network";
+}
+
+}  // namespace
+}  // namespace rampart::testing_support
