@@ -1,6 +1,7 @@
 #include "net/network.h"
 
 #include <sys/stat.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +33,8 @@ Error Exists(std::string message) { return Error(ErrorKind::kExists, std::move(m
 // meet; reserved containers get their IPAM address over DHCP anyway.
 DnsmasqConfig DnsmasqFor(const NetworkSpec& spec, const std::string& run_dir) {
   DnsmasqConfig c;
+  // RAMPART_DNSMASQ names the binary (tests point it at a missing one).
+  if (const char* bin = getenv("RAMPART_DNSMASQ"); bin && *bin) c.binary = bin;
   c.network = spec.name;
   c.interface = spec.bridge;
   c.run_dir = run_dir;
@@ -527,6 +530,17 @@ Result<NetGcReport> NetworkManager::Gc(const std::vector<std::string>& running) 
     if (networks.count(net)) {
       if (auto spec = Get(net); spec) (void)SetForwards(*spec, container, {});
     }
+  }
+  // Port forwards of containers that are not running (a monitor killed
+  // before it could tear down).
+  for (const auto& n : List()) {
+    auto forwards = ReadForwards(RunDir(n.name) + "/forwards.json");
+    if (!forwards) continue;
+    std::set<std::string> stale;
+    for (const auto& f : *forwards)
+      if (!live.count(f.container)) stale.insert(f.container);
+    for (const auto& c : stale)
+      if (SetForwards(n, c, {})) report.removed.push_back("port forwards of " + c + " on " + n.name);
   }
   if (auto nft = Nft::Open(); nft) {
     if (auto tables = nft->ListOurTables(); tables) {

@@ -347,6 +347,37 @@ TEST_F(NetE2eTest, BadInputChangesNothing) {
   EXPECT_EQ(veths, 1) << "expected only a1's veth";
 }
 
+TEST_F(NetE2eTest, MissingDnsmasqIsOneErrorAndLeavesNothing) {
+  env_.push_back("RAMPART_DNSMASQ=/nonexistent/dnsmasq");
+  auto c = Rampart({"net", "create", "nodns", "--bridge", "--subnet", "10.88.10.0/24"});
+  EXPECT_EQ(Code(c), 125) << Describe(c);
+  EXPECT_TRUE(Has(c.err, "dnsmasq")) << Describe(c);
+  EXPECT_EQ(std::count(c.err.begin(), c.err.end(), '\n'), 1) << "one error line" << Describe(c);
+  EXPECT_TRUE(TaggedLinks().empty()) << "a bridge was left: " << TaggedLinks()[0];
+  auto nft = InHost({"nft", "list", "tables"});
+  EXPECT_FALSE(Has(nft.out, "rampart_")) << Describe(nft);
+  auto ls = Rampart({"--format", "json", "net", "ls"});
+  EXPECT_EQ(nlohmann::json::parse(ls.out, nullptr, false), nlohmann::json::array()) << Describe(ls);
+}
+
+TEST_F(NetE2eTest, DeadDnsmasqIsRestartedByTheNextStart) {
+  auto c = Rampart({"net", "create", "re", "--bridge", "--subnet", "10.88.11.0/24"});
+  ASSERT_EQ(Code(c), 0) << Describe(c);
+  auto pids = DnsmasqPids();
+  ASSERT_EQ(pids.size(), 1u);
+  ASSERT_EQ(kill(pids[0], SIGKILL), 0);
+  for (int i = 0; i < 100 && kill(pids[0], 0) == 0; ++i) std::this_thread::sleep_for(milliseconds(20));
+  auto r = Rampart({"run", "x", "--rm", "--net", "re", "--", "/bin/busybox", "nslookup", "x", "10.88.11.1"});
+  EXPECT_EQ(Code(r), 0) << Describe(r);
+  auto after = DnsmasqPids();
+  ASSERT_EQ(after.size(), 1u) << "dnsmasq did not come back";
+  EXPECT_NE(after[0], pids[0]);
+  auto info = Rampart({"--format", "json", "net", "info", "re"});
+  auto j = nlohmann::json::parse(info.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << Describe(info);
+  EXPECT_EQ(j.value("dnsmasq_pid", 0), after[0]) << j.dump();
+}
+
 TEST_F(NetE2eTest, HundredAttachDetachCyclesLeakNothing) {
   auto c = Rampart({"net", "create", "cyc", "--bridge", "--subnet", "10.88.9.0/24"});
   ASSERT_EQ(Code(c), 0) << Describe(c);
