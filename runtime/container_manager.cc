@@ -254,6 +254,7 @@ Status ContainerManager::Create(const CreateOptions& o) {
   state.profile = spec->profile;
   state.policy_hash = policy->hash;
   if (auto st = store_.WriteState(state); !st) return rollback(st.error());
+  created_[o.name] = {*spec, *policy};
   return Ok();
 }
 
@@ -265,13 +266,25 @@ struct Prepared {
   Cgroup cgroup;
 };
 
+// `created`: the spec and policy this process just created the container
+// with (the files on disk say the same), or null to read them.
 Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std::string& name, Logger& log,
-                         PolicyMemo& memo) {
-  RAMPART_ASSIGN_OR_RETURN(auto spec, LoadSpec(paths, name));
+                         PolicyMemo& memo, const std::pair<ContainerSpec, security::CompiledPolicy>* created) {
+  ContainerSpec spec;
+  if (created) {
+    spec = created->first;
+  } else {
+    RAMPART_ASSIGN_OR_RETURN(spec, LoadSpec(paths, name));
+  }
   if (auto state = store.ReadState(name); state && IsActive(store.LiveStatus(*state))) {
     return Error(ErrorKind::kExists, "container " + name + " is already running");
   }
-  RAMPART_ASSIGN_OR_RETURN(auto policy, FrozenPolicy(paths, name, spec, log, memo));
+  security::CompiledPolicy policy;
+  if (created) {
+    policy = created->second;
+  } else {
+    RAMPART_ASSIGN_OR_RETURN(policy, FrozenPolicy(paths, name, spec, log, memo));
+  }
   RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths));
   RAMPART_ASSIGN_OR_RETURN(auto cgroup, cgm.Create(name, LimitsOf(spec)));
   return Prepared{std::move(spec), std::move(policy), std::move(cgroup)};
@@ -282,7 +295,7 @@ Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std:
 Status ContainerManager::Start(const std::string& name) {
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
   FaultPoint("start:locked");
-  RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_, policy_memo_));
+  RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_, policy_memo_, Created(name)));
   FaultPoint("start:cgroup-created");
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) != 0) {
@@ -337,7 +350,7 @@ Status ContainerManager::Start(const std::string& name) {
 
 Result<int> ContainerManager::RunForeground(const std::string& name) {
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
-  RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_, policy_memo_));
+  RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_, policy_memo_, Created(name)));
   if (auto st = MakeDirs(paths_.RunDir(name), 0700); !st) {
     (void)prepared.cgroup.Destroy();
     return st.error();

@@ -74,6 +74,13 @@ class ContainerManager {
   StateStore store_;
   Logger& log_;
   PolicyMemo policy_memo_;
+  // What this manager just created (`run` = create + start in one process):
+  // start uses it instead of reading the files back.
+  std::map<std::string, std::pair<ContainerSpec, security::CompiledPolicy>> created_;
+  const std::pair<ContainerSpec, security::CompiledPolicy>* Created(const std::string& name) const {
+    auto it = created_.find(name);
+    return it == created_.end() ? nullptr : &it->second;
+  }
 };
 
 }  // namespace rampart::runtime
