@@ -721,6 +721,19 @@ Status Netlink::SetBridgePortVlan(const std::string& port, int vid) {
   return set;
 }
 
+Status Netlink::SetHairpin(const std::string& port, bool on) {
+  std::string what = std::string(on ? "enable" : "disable") + " hairpin on port " + Printable(port);
+  RAMPART_ASSIGN_OR_RETURN(int index, IndexOf(port, what));
+  const uint8_t mode = on ? 1 : 0;
+  Request r(RTM_SETLINK, 0);
+  r.Header(LinkHeader(index, 0, 0, AF_BRIDGE));
+  nlattr* info = r.Begin(IFLA_PROTINFO);
+  r.Put(IFLA_BRPORT_MODE, &mode, sizeof mode).End(info);
+  std::vector<Op> ops;
+  ops.push_back({r.Take(), what});
+  return Transact(ops, nullptr);
+}
+
 Status Netlink::ConfigureInterface(const std::string& ifname, const std::string& cidr,
                                    const std::string& gateway) {
   std::string name = Printable(ifname);

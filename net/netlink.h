@@ -116,6 +116,11 @@ class Netlink {
   // removed from the port when vid != 1.
   Status SetBridgePortVlan(const std::string& port, int vid);
 
+  // Hairpin mode on a bridge port: frames may leave through the port they
+  // came in on (a container reaching its own published port through the
+  // host's DNAT).
+  Status SetHairpin(const std::string& port, bool on = true);
+
   // Container-side setup in one batch over this socket: lo up, `ifname` up,
   // `cidr` on it and, unless `gateway` is "", the default route via it. One
   // lookup of `ifname`, then one sendmsg of all requests. Not atomic: the

@@ -409,6 +409,11 @@ Result<Endpoint> NetworkManager::Attach(const NetAttachment& a, const std::strin
     req.alias = VethAlias(spec.name, container);
     if (auto st = nl->CreateVeth(req); !st) return undo(st.error());
     veth_made = true;
+    // A container reaching its own published port: the DNAT'd packet goes
+    // back out of the port it came in on.
+    if (!ep.forwards.empty()) {
+      if (auto st = nl->SetHairpin(ep.host_ifname); !st) return undo(st.error());
+    }
     if (spec.vlan != 0) {
       if (auto st = nl->SetBridgePortVlan(ep.host_ifname, spec.vlan); !st) return undo(st.error());
     }

@@ -290,6 +290,10 @@ TEST_F(NetE2eTest, NatMasqueradesAndPublishForwards) {
     if (!Has(got, "published")) std::this_thread::sleep_for(milliseconds(100));
   }
   EXPECT_TRUE(Has(got, "published")) << "10.89.0.1:8080 from outside did not reach the container: " << got;
+  // The container reaches its own published port through the host
+  // (hairpin on its bridge port).
+  auto self = Rampart({"exec", "web", "--", "/bin/busybox", "nc", "-w", "2", "10.89.0.1", "8080"});
+  EXPECT_TRUE(Has(self.out, "published")) << "hairpin to its own published port failed" << Describe(self);
   auto nft = InHost({"nft", "list", "table", "inet", "rampart_wan"});
   EXPECT_TRUE(Has(nft.out, "rampart:web")) << Describe(nft);
   auto d = Rampart({"destroy", "-f", "web"});
