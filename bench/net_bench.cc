@@ -33,6 +33,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +48,9 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "base/atomic_file.h"
 #include "base/result.h"
 #include "base/spawn.h"
 #include "base/strings.h"
@@ -288,7 +292,197 @@ struct Options {
   int runs = 30;
   int warmup = 3;
   int settle_ms = 20;
+  bool start = true;    // part 2: container start-to-exit with a network
+  std::string rampart;  // the rampart binary (default: ../cli/rampart next to this one)
 };
+
+// ---- part 2: container start-to-exit with a network ------------------------
+//
+// `rampart run --rm --net bn -- /bin/true` (the network exists; rampart
+// makes the veth in the container's netns, IPAM address, DNS name, route)
+// against `crun run` whose createRuntime hook wires the container's netns
+// with `ip` (veth created in place, enslaved, addressed, default route) —
+// the usual way to give crun a network without CNI. Both from the same
+// busybox rootfs, in this bench's private network namespace. crun needs
+// this hybrid host's cgroup2 controllers file hidden: done in a private
+// mount namespace of the forked child (no wrapper process).
+
+constexpr const char* kHook = R"(#!/bin/sh
+set -e
+pid=$(sed -n 's/.*"pid": *\([0-9][0-9]*\).*/\1/p')
+n=vc$pid
+ip link add $n type veth peer name eth0 netns /proc/$pid/ns/net
+ip link set $n master brc up
+nsenter -t $pid -n ip -batch - <<END
+link set lo up
+link set eth0 up
+addr add 10.92.1.2/16 dev eth0
+route add default via 10.92.0.1
+END
+)";
+
+struct StartEnv {
+  std::string tmp, rampart, crun, rootfs, bundle;
+  std::vector<std::string> env;  // RAMPART_* for rampart runs
+};
+
+Result<rampart::CommandOutput> RunChecked(const std::vector<std::string>& argv) {
+  auto r = rampart::RunCommand(argv, {}, std::chrono::seconds(60));
+  if (!r) return r.error();
+  if (rampart::ExitCodeFromWaitStatus(r->status) != 0)
+    return Error::Internal(rampart::Join(argv, " ") + ": exit " +
+                           std::to_string(rampart::ExitCodeFromWaitStatus(r->status)) + ": " + FirstLine(r->err));
+  return r;
+}
+
+std::vector<std::string> WithEnv(const StartEnv& e, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"env"};
+  for (const auto& v : e.env) argv.push_back(v);
+  argv.push_back(e.rampart);
+  for (const auto& a : args) argv.push_back(a);
+  return argv;
+}
+
+Status PrepareStart(StartEnv& e, const std::string& rampart_bin) {
+  char tmpl[] = "/tmp/net_bench.XXXXXX";
+  if (!mkdtemp(tmpl)) return Error::FromErrno(errno, "mkdtemp");
+  e.tmp = tmpl;
+  if (chmod(e.tmp.c_str(), 0711) != 0) return Error::FromErrno(errno, "chmod " + e.tmp);  // dnsmasq as nobody
+  e.rampart = rampart_bin;
+  if (access(e.rampart.c_str(), X_OK) != 0) return Error::FromErrno(errno, "rampart binary " + e.rampart);
+  for (const char* d : {"/usr/bin/crun", "/usr/sbin/crun"})
+    if (access(d, X_OK) == 0) e.crun = d;
+  e.env = {"RAMPART_ROOT=" + e.tmp + "/root", "RAMPART_RUN=" + e.tmp + "/run", "RAMPART_CONF_DIR=" + e.tmp + "/conf",
+           "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  RAMPART_TRY(RunChecked(WithEnv(e, {"create", "rootfs-src", "--net", "none", "-t", "busybox", "--", "/bin/true"})));
+  e.rootfs = e.tmp + "/root/containers/rootfs-src/rootfs";
+  RAMPART_TRY(RunChecked(WithEnv(e, {"net", "create", "bn", "--bridge", "--subnet", "10.91.0.0/16"})));
+  if (e.crun.empty()) return rampart::Ok();
+  // crun's side: bridge brc 10.92.0.1/16, a bundle whose hook wires the netns.
+  for (const auto& cmd : std::vector<std::vector<std::string>>{{"ip", "link", "add", "brc", "type", "bridge"},
+                                                               {"ip", "addr", "add", "10.92.0.1/16", "dev", "brc"},
+                                                               {"ip", "link", "set", "brc", "up"}}) {
+    RAMPART_TRY(RunChecked(cmd));
+  }
+  e.bundle = e.tmp + "/bundle";
+  if (mkdir(e.bundle.c_str(), 0755) != 0) return Error::FromErrno(errno, "mkdir " + e.bundle);
+  RAMPART_TRY(rampart::WriteFileAtomic(e.tmp + "/hook.sh", kHook, 0755));
+  auto spec = rampart::RunCommand({"sh", "-c", "cd " + e.bundle + " && " + e.crun + " spec && cat config.json"});
+  if (!spec || rampart::ExitCodeFromWaitStatus(spec->status) != 0) return Error::Internal("crun spec failed");
+  auto j = nlohmann::json::parse(spec->out, nullptr, false);
+  if (!j.is_object()) return Error::Internal("crun spec: not JSON");
+  j["process"]["args"] = {"/bin/true"};
+  j["process"]["terminal"] = false;
+  j["root"] = {{"path", e.rootfs}, {"readonly", false}};
+  j["linux"]["cgroupsPath"] = "/rampart-net-bench/crun";
+  j["hooks"]["createRuntime"] = {{{"path", "/bin/sh"},
+                                  {"args", {"sh", e.tmp + "/hook.sh"}},
+                                  {"env", {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}}}};
+  return rampart::WriteFileAtomic(e.bundle + "/config.json", j.dump(2));
+}
+
+// crun run in a forked child that first hides cgroup2's controllers file in
+// a private mount namespace.
+Status CrunRun(const StartEnv& e, const std::string& id) {
+  pid_t pid = fork();
+  if (pid < 0) return Error::FromErrno(errno, "fork");
+  if (pid == 0) {
+    if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) _exit(120);
+    if (access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0 &&
+        mount("/dev/null", "/sys/fs/cgroup/unified/cgroup.controllers", nullptr, MS_BIND, nullptr) != 0)
+      _exit(121);
+    int null_fd = open("/dev/null", O_RDWR);
+    dup2(null_fd, 0), dup2(null_fd, 1);
+    std::string root = e.tmp + "/crun-state";
+    execl(e.crun.c_str(), e.crun.c_str(), "--root", root.c_str(), "run", "--bundle", e.bundle.c_str(), id.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  int code = rampart::ExitCodeFromWaitStatus(st);
+  if (code != 0) return Error::Internal("crun run " + id + ": exit " + std::to_string(code));
+  return rampart::Ok();
+}
+
+void CleanupStart(const StartEnv& e) {
+  if (e.tmp.empty()) return;
+  (void)rampart::RunCommand(WithEnv(e, {"destroy", "-f", "rootfs-src"}));
+  (void)rampart::RunCommand(WithEnv(e, {"net", "rm", "bn"}));
+  (void)rampart::RunCommand(WithEnv(e, {"gc"}));
+  (void)rampart::RunCommand({"ip", "link", "del", "brc"});
+  for (const char* h : {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "systemd",
+                        "unified", "net_cls", "perf_event", "hugetlb"}) {
+    std::string d = std::string("/sys/fs/cgroup/") + h + "/rampart-net-bench";
+    rmdir((d + "/crun").c_str());
+    rmdir(d.c_str());
+  }
+  (void)rampart::RunCommand({"rm", "-rf", "--one-file-system", e.tmp});
+}
+
+int StartPart(const Options& opt) {
+  std::printf("\n## container start-to-exit with a network (/bin/true, busybox rootfs)\n\n");
+  StartEnv e;
+  if (auto st = PrepareStart(e, opt.rampart); !st) {
+    std::printf("cannot prepare: %s\n", st.error().message().c_str());
+    CleanupStart(e);
+    return 1;
+  }
+  std::vector<double> r_ms, c_ms;
+  std::string r_err, c_err = e.crun.empty() ? "crun not installed (scripts/install-bench-peers)" : "";
+  for (int it = 0; it < opt.warmup + opt.runs; ++it) {
+    for (int k = 0; k < 2; ++k) {
+      const bool rampart_turn = ((k + it) % 2) == 0;
+      const std::string id = "s" + std::to_string(it);
+      double t0 = NowMs();
+      if (rampart_turn && r_err.empty()) {
+        auto r = RunChecked(WithEnv(e, {"run", id, "--rm", "--net", "bn", "-t", "dir:" + e.rootfs, "--", "/bin/true"}));
+        double ms = NowMs() - t0;
+        if (!r) {
+          r_err = r.error().message();
+        } else if (it >= opt.warmup) {
+          r_ms.push_back(ms);
+        }
+      } else if (!rampart_turn && c_err.empty()) {
+        auto st = CrunRun(e, id);
+        double ms = NowMs() - t0;
+        if (!st) {
+          c_err = st.error().message();
+        } else if (it >= opt.warmup) {
+          c_ms.push_back(ms);
+        }
+      }
+      if (opt.settle_ms > 0) usleep(static_cast<useconds_t>(opt.settle_ms) * 1000);
+    }
+  }
+  CleanupStart(e);
+  std::printf("| %-58s | %9s | %17s |\n", "command", "median ms", "min-max ms");
+  std::printf("|%s|%s|%s|\n", std::string(60, '-').c_str(), std::string(11, '-').c_str(),
+              std::string(19, '-').c_str());
+  auto row = [](const char* label, const std::vector<double>& v, const std::string& err) {
+    if (!err.empty()) {
+      std::printf("| %-58s | FAILED: %s\n", label, err.c_str());
+      return;
+    }
+    Stats s = StatsOf(v);
+    char range[64];
+    std::snprintf(range, sizeof range, "%.2f-%.2f", s.min, s.max);
+    std::printf("| %-58s | %9.2f | %17s |\n", label, s.median, range);
+  };
+  row("rampart run --rm --net bn (veth, IPAM, DNS name, route)", r_ms, r_err);
+  row("crun run + createRuntime hook with ip (veth, addr, route)", c_ms, c_err);
+  std::printf("\n## Goal (start with network)\n\n");
+  if (!r_err.empty() || !c_err.empty()) {
+    std::printf("- rampart <= 0.5x crun + ip: cannot evaluate\n");
+    return r_err.empty() ? 0 : 1;
+  }
+  double rm = StatsOf(r_ms).median, cm = StatsOf(c_ms).median;
+  std::printf("- rampart <= 0.5x crun + ip: %.2f ms vs %.2f ms = %.2fx -> %s\n", rm, cm, rm / cm,
+              rm <= 0.5 * cm ? "MET" : "NOT MET");
+  return 0;
+}
+
 
 bool ParseIntFlag(const std::string& arg, const std::string& name, int* out) {
   if (arg.rfind(name + "=", 0) != 0) return false;
@@ -309,14 +503,28 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--quick") {
       opt.runs = 5, opt.warmup = 1;
+    } else if (a == "--no-start") {
+      opt.start = false;
+    } else if (a.rfind("--rampart=", 0) == 0) {
+      opt.rampart = a.substr(10);
     } else if (ParseIntFlag(a, "--runs", &opt.runs) || ParseIntFlag(a, "--warmup", &opt.warmup) ||
                ParseIntFlag(a, "--settle-ms", &opt.settle_ms)) {
     } else {
-      std::fprintf(stderr, "usage: net_bench [--quick] [--runs=N] [--warmup=N] [--settle-ms=N]\n");
+      std::fprintf(stderr,
+                   "usage: net_bench [--quick] [--runs=N] [--warmup=N] [--settle-ms=N] [--no-start] "
+                   "[--rampart=PATH]\n");
       return 2;
     }
   }
   if (opt.runs < 1) opt.runs = 1;
+  if (opt.rampart.empty()) {
+    // build/bench/net_bench -> build/cli/rampart
+    char self[4096] = {};
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    std::string dir = n > 0 ? std::string(self, static_cast<size_t>(n)) : std::string(argv[0]);
+    dir = dir.substr(0, dir.rfind('/'));
+    opt.rampart = dir + "/../cli/rampart";
+  }
   if (geteuid() != 0) {
     std::fprintf(stderr, "net_bench: needs root (network and mount namespaces)\n");
     return 1;
@@ -459,5 +667,6 @@ int main(int argc, char** argv) {
   }
   bool failed = false;
   for (const auto& row : rows) failed |= !row.error.empty();
+  if (opt.start && StartPart(opt) != 0) failed = true;
   return failed ? 1 : 0;
 }

@@ -108,9 +108,10 @@ class NetworkManager {
   // port forwards. A failure undoes what this call made.
   Result<Endpoint> Attach(const NetAttachment& a, const std::string& container, int netns_fd, bool default_route,
                           const std::vector<std::string>& publish);
-  // Undoes Attach on stop: the host veth (if the kernel has not removed it
-  // with the netns already) and the port forwards. The address stays.
-  Status Detach(const std::string& network, const std::string& container);
+  // Undoes Attach on stop: the host veth and the port forwards. The address
+  // stays. With `netns_gone` (the container's processes are all gone) the
+  // veth is left to the kernel, which removes the pair with the namespace.
+  Status Detach(const std::string& network, const std::string& container, bool netns_gone = false);
   // On destroy: the container's address, DNS name and DHCP lease go.
   Status Release(const std::string& network, const std::string& container);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <thread>
 
 #include "base/atomic_file.h"
 #include "base/fault.h"
@@ -255,13 +256,21 @@ Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
                                       : ReportToError(report, req.spec->command[0]));
   };
   RAMPART_TRY(release("G"));
+  // The v1 cgroup join (a kernel grace period) and the network setup are
+  // independent: they run side by side, on a thread and here.
+  Status joined = Ok();
+  std::thread cgroup_join;
   if (late_cgroup) {
-    if (auto st = req.cgroup->AddProcess(pid); !st) return abort_child(st.error().Wrap("cgroup"));
+    cgroup_join = std::thread([&] { joined = req.cgroup->AddProcess(pid); });
   }
+  Status wired = Ok();
   if (req.join_networks) {
     FaultPoint("launch:before-network");
-    if (auto st = req.join_networks(pid); !st) return abort_child(st.error().Wrap("network"));
+    wired = req.join_networks(pid);
   }
+  if (cgroup_join.joinable()) cgroup_join.join();
+  if (!joined) return abort_child(joined.error().Wrap("cgroup"));
+  if (!wired) return abort_child(wired.error().Wrap("network"));
   if (wait_ready) {
     RAMPART_TRY(release("C"));
   }

@@ -67,7 +67,9 @@ Status ForEachNetwork(const ContainerSpec& spec, Fn fn) {
 
 Status LeaveNetworks(const Paths& paths, const ContainerSpec& spec) {
   net::NetworkManager mgr(NetPathsOf(paths));
-  return ForEachNetwork(spec, [&](const std::string& n) { return mgr.Detach(n, spec.name); });
+  // Called once the container's processes are gone: the kernel removes the
+  // veths with its network namespace.
+  return ForEachNetwork(spec, [&](const std::string& n) { return mgr.Detach(n, spec.name, /*netns_gone=*/true); });
 }
 
 Status ReleaseNetworks(const Paths& paths, const ContainerSpec& spec) {
