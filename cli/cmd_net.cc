@@ -4,6 +4,7 @@
 #include "base/strings.h"
 #include "cli/command.h"
 #include "net/network.h"
+#include "net/ovs_daemon.h"
 #include "runtime/networking.h"
 #include "runtime/paths.h"
 
@@ -36,6 +37,10 @@ Result<int> Create(Context& ctx, const ParsedArgs& a) {
   net::NetworkSpec spec;
   spec.name = name;
   if (a.Has("ovs")) spec.kind = net::NetworkSpec::kOvs;
+  if (a.Has("ovs-bridge")) spec.ovs_bridge = a.Get("ovs-bridge");
+  if (a.Has("datapath")) spec.datapath = a.Get("datapath");
+  if (spec.kind == net::NetworkSpec::kOvs && !spec.ovs_bridge.empty() && spec.bridge.empty())
+    spec.bridge = spec.ovs_bridge;  // its internal port carries the gateway
   if (a.Has("bridge-name")) spec.bridge = a.Get("bridge-name");
   if (a.Has("subnet")) {
     RAMPART_ASSIGN_OR_RETURN(auto sn, net::Ipv4Cidr::Parse(a.Get("subnet"), "--subnet"));
@@ -58,6 +63,13 @@ Result<int> Create(Context& ctx, const ParsedArgs& a) {
   if (a.Has("vlan")) {
     RAMPART_ASSIGN_OR_RETURN(auto v, UnsignedOpt(a, "vlan"));
     spec.vlan = static_cast<int>(v);
+  }
+  if (a.Has("trunks")) {
+    for (const auto& t : Split(a.Get("trunks"), ',')) {
+      auto v = ParseUint64(t);
+      if (!v || *v > 4094) return Error::Invalid("--trunks " + a.Get("trunks") + ": '" + t + "' is not a VLAN id");
+      spec.trunks.push_back(static_cast<int>(*v));
+    }
   }
   RAMPART_ASSIGN_OR_RETURN(auto made, Manager(ctx).Create(spec));
   Emit(ctx.format, SpecJson(made),
@@ -110,6 +122,53 @@ Result<int> Info(Context& ctx, const ParsedArgs& a) {
   return 0;
 }
 
+Result<int> Ports(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, OneName(a));
+  RAMPART_ASSIGN_OR_RETURN(auto rows, Manager(ctx).Ports(name));
+  nlohmann::json j = nlohmann::json::array();
+  std::vector<std::vector<std::string>> t = {{"CONTAINER", "PORT", "OFPORT", "VLAN", "ERROR"}};
+  for (const auto& r : rows) {
+    j.push_back({{"container", r.container}, {"port", r.port}, {"ofport", r.ofport}, {"vlan", r.tag}, {"error", r.error}});
+    t.push_back({r.container, r.port, std::to_string(r.ofport), r.tag ? std::to_string(r.tag) : "-",
+                 r.error.empty() ? "-" : r.error});
+  }
+  Emit(ctx.format, j, FormatTable(t));
+  return 0;
+}
+
+net::OvsDaemonConfig OvsConfig(Context& ctx, const ParsedArgs& a) {
+  net::OvsDaemonConfig c;
+  c.run_dir = a.Has("rundir") ? a.Get("rundir") : runtime::OvsRunDir(runtime::Paths::From(ctx.root_flag));
+  return c;
+}
+
+Result<int> OvsStart(Context& ctx, const ParsedArgs& a) {
+  auto c = OvsConfig(ctx, a);
+  RAMPART_TRY(net::OvsDaemon::Start(c));
+  RAMPART_ASSIGN_OR_RETURN(auto st, net::OvsDaemon::Status(c));
+  Emit(ctx.format, {{"remote", st.remote}, {"ovsdb_server", st.ovsdb_server.value_or(0)}, {"ovs_vswitchd", st.ovs_vswitchd.value_or(0)}},
+       "ovsdb-server and ovs-vswitchd run (" + st.remote + ")\n");
+  return 0;
+}
+
+Result<int> OvsStop(Context& ctx, const ParsedArgs& a) {
+  RAMPART_TRY(net::OvsDaemon::Stop(OvsConfig(ctx, a)));
+  Emit(ctx.format, {{"state", "stopped"}}, "stopped\n");
+  return 0;
+}
+
+Result<int> OvsStatus(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto st, net::OvsDaemon::Status(OvsConfig(ctx, a)));
+  auto pid = [](const std::optional<pid_t>& p) { return p ? "pid " + std::to_string(*p) : std::string("not running"); };
+  Emit(ctx.format,
+       {{"remote", st.remote},
+        {"ovsdb_server", st.ovsdb_server ? nlohmann::json(*st.ovsdb_server) : nlohmann::json(nullptr)},
+        {"ovs_vswitchd", st.ovs_vswitchd ? nlohmann::json(*st.ovs_vswitchd) : nlohmann::json(nullptr)}},
+       "ovsdb-server: " + pid(st.ovsdb_server) + "\novs-vswitchd: " + pid(st.ovs_vswitchd) + "\nremote:       " +
+           st.remote + "\n");
+  return st.ovsdb_server && st.ovs_vswitchd ? 0 : 1;
+}
+
 Result<int> Rm(Context& ctx, const ParsedArgs& a) {
   RAMPART_ASSIGN_OR_RETURN(auto name, OneName(a));
   RAMPART_TRY(Manager(ctx).Remove(name));
@@ -127,7 +186,10 @@ std::vector<Command> NetCommands() {
                "after the network unless --bridge-name is given. Subnets may not overlap\n"
                "another network or a route of this host.",
                {{"bridge", 0, false, "", "a Linux bridge network (the default)"},
-                {"ovs", 0, false, "", "an Open vSwitch network (not supported yet)"},
+                {"ovs", 0, false, "", "an Open vSwitch network (ovsdb-server: RAMPART_OVSDB, else 'rampart ovs start', else the system's)"},
+                {"ovs-bridge", 0, true, "BR", "the OVS bridge (default: NAME); its internal port carries the gateway"},
+                {"datapath", 0, true, "system|netdev", "OVS datapath (netdev: userspace, no kernel module)"},
+                {"trunks", 0, true, "10,20", "OVS: VLANs the bridge's trunk ports carry"},
                 {"bridge-name", 0, true, "IFNAME", "the bridge interface (default: NAME)"},
                 {"subnet", 0, true, "CIDR", "IPv4 subnet, e.g. 10.0.7.0/24"},
                 {"gateway", 0, true, "IP", "the bridge's address (default: first host)"},
@@ -143,6 +205,14 @@ std::vector<Command> NetCommands() {
                Create});
   c.push_back({"net ls", "", "list networks", "", {}, Ls});
   c.push_back({"net info", "NAME", "show one network: bridge, dnsmasq, NAT table, containers", "", {}, Info});
+  c.push_back({"net ports", "NAME", "OVS networks: container, port, ofport, VLAN (as OVSDB has them)", "", {}, Ports});
+  std::vector<OptSpec> ovs_opts = {{"rundir", 0, true, "DIR", "where the pair keeps its DB, sockets, pids, logs (default RUN/ovs)"}};
+  c.push_back({"ovs start", "[--rundir DIR]", "run a private ovsdb-server + ovs-vswitchd (userspace netdev datapath) in this network namespace",
+               "For hosts without the OVS kernel module, and for tests. Idempotent; a dead\n"
+               "ovs-vswitchd is started again against the same database.",
+               ovs_opts, OvsStart});
+  c.push_back({"ovs stop", "[--rundir DIR]", "stop the private OVS pair (the database is kept)", "", ovs_opts, OvsStop});
+  c.push_back({"ovs status", "[--rundir DIR]", "whether the private OVS pair runs", "", ovs_opts, OvsStatus});
   c.push_back({"net rm", "NAME", "remove a network (refused while containers have addresses on it)", "", {}, Rm});
   return c;
 }

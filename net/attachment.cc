@@ -72,8 +72,13 @@ Result<NetAttachment> ParseNetAttachment(const std::string& spec) {
     } else if (key == "name") {
       if (!ValidIfname(value)) return bad("name: '" + value + "' is not a valid interface name");
       a.ifname = value;
+    } else if (key == "vlan") {
+      int v = 0;
+      for (char c : value) v = (c >= '0' && c <= '9' && v < 10000) ? v * 10 + (c - '0') : 100000;
+      if (value.empty() || v < 1 || v > 4094) return bad("vlan: '" + value + "' must be 1-4094");
+      a.vlan = v;
     } else {
-      return bad("unknown option '" + key + "' (ip, mac, name)");
+      return bad("unknown option '" + key + "' (ip, mac, name, vlan)");
     }
     if (comma == opts.size()) break;
   }

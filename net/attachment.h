@@ -18,10 +18,11 @@ struct NetAttachment {
   std::string ip;       // "" = allocated by IPAM (or DHCP inside, see dhcp)
   std::string mac;      // "" = stable per (network, container)
   std::string ifname;   // "" = eth0, eth1, ... in order
+  int vlan = 0;         // OVS networks: this port's access VLAN (0 = the network's)
   bool operator==(const NetAttachment&) const = default;
 };
 
-// "web", "web:ip=10.0.3.9", "web:mac=02:aa:bb:cc:dd:ee,name=eth1". Errors
+// "web", "web:ip=10.0.3.9", "web:mac=02:aa:bb:cc:dd:ee,name=eth1,vlan=10". Errors
 // name the entry and the key: "--net web:ip=x: ip: not an IPv4 address".
 Result<NetAttachment> ParseNetAttachment(const std::string& spec);
 

@@ -18,6 +18,7 @@
 #include "net/dnsmasq.h"
 #include "net/ipam.h"
 #include "net/netlink.h"
+#include "net/ovs.h"
 
 namespace rampart::net {
 
@@ -26,6 +27,28 @@ namespace {
 constexpr const char* kAliasPrefix = "rampart:";
 
 Error Exists(std::string message) { return Error(ErrorKind::kExists, std::move(message), EEXIST); }
+
+constexpr std::chrono::milliseconds kOvsTimeout{10000};
+
+bool IsOvs(const NetworkSpec& spec) { return spec.kind == NetworkSpec::kOvs; }
+
+Result<Ovs> ConnectOvs(const NetPaths& paths, const NetworkSpec& spec) {
+  auto ovs = Ovs::Connect(paths.ovs_remote, kOvsTimeout);
+  if (!ovs) return ovs.error().Wrap("network " + spec.name);
+  return ovs;
+}
+
+// The interface with the gateway address: the Linux bridge, or the OVS
+// bridge's internal port (made by ovs-vswitchd; it may take a moment).
+Result<LinkInfo> WaitLink(Netlink& nl, const std::string& name, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto link = nl.GetLink(name);
+    if (link || link.error().kind() != ErrorKind::kNotFound || std::chrono::steady_clock::now() >= deadline)
+      return link;
+    usleep(5000);
+  }
+}
 
 // dnsmasq's DHCP pool: the upper half of the subnet's hosts, so that IPAM
 // (which hands out the lowest free addresses) and dynamic leases of
@@ -183,8 +206,6 @@ std::vector<NetworkSpec> NetworkManager::List(std::vector<std::string>* errors) 
 Result<NetworkSpec> NetworkManager::Create(NetworkSpec spec) {
   FillNetworkDefaults(spec);
   RAMPART_TRY(ValidateNetworkSpec(spec));
-  if (spec.kind != NetworkSpec::kBridge)
-    return Error::Unsupported("network " + spec.name + ": Open vSwitch networks are not supported yet");
   RAMPART_TRY(MakeDirs(paths_.state_dir, 0700));
   // One creator at a time: the overlap check and the claim are one step.
   RAMPART_ASSIGN_OR_RETURN(auto lock, FileLock::Acquire(paths_.state_dir + "/.create.lock"));
@@ -237,7 +258,29 @@ Status NetworkManager::BringUp(const NetworkSpec& spec, bool created_bridge_ok) 
   (void)created_bridge_ok;
   RAMPART_ASSIGN_OR_RETURN(auto nl, Netlink::Open());
   auto link = nl.GetLink(spec.bridge);
-  if (!link) {
+  if (IsOvs(spec)) {
+    // OVSDB is the truth: the bridge (ours by its external_ids) is made or
+    // kept there; its internal port is the interface with the gateway.
+    if (link && link->alias != BridgeAlias(spec.name) && link->kind != "openvswitch" && link->kind != "tun")
+      return Exists("network " + spec.name + ": interface " + spec.bridge + " exists and is not rampart's");
+    RAMPART_ASSIGN_OR_RETURN(auto ovs, ConnectOvs(paths_, spec));
+    if (auto st = ovs.EnsureBridge(spec.ovs_bridge, spec.datapath,
+                                   {{kOvsOwnerKey, paths_.owner}, {kOvsNetworkKey, spec.name}});
+        !st)
+      return st.error().Wrap("network " + spec.name);
+    auto l = WaitLink(nl, spec.bridge, kOvsTimeout);
+    if (!l) return l.error().Wrap("network " + spec.name + ": the OVS bridge's interface");
+    if (l->alias != BridgeAlias(spec.name)) {
+      RAMPART_TRY(nl.SetAlias(spec.bridge, BridgeAlias(spec.name)));
+    }
+    if (spec.subnet && spec.gateway) {
+      auto st = nl.AddAddress(spec.bridge, spec.gateway->ToString() + "/" + std::to_string(spec.subnet->prefix()));
+      if (!st && st.error().kind() != ErrorKind::kExists) return st;
+    }
+    if (!l->up) {
+      RAMPART_TRY(nl.SetUp(spec.bridge));
+    }
+  } else if (!link) {
     if (link.error().kind() != ErrorKind::kNotFound) return link.error();
     BridgeOptions bo;
     bo.mtu = spec.mtu;
@@ -391,6 +434,9 @@ Result<Endpoint> NetworkManager::Attach(const NetAttachment& a, const std::strin
     Error out = e;
     if (veth_made) {
       if (auto nl = Netlink::Open(); nl) (void)nl->DeleteLink(ep.host_ifname);
+      if (IsOvs(spec)) {
+        if (auto ovs = ConnectOvs(paths_, spec); ovs) (void)ovs->DeletePort(ep.host_ifname, true);
+      }
     }
     if (!ep.forwards.empty()) (void)SetForwards(spec, container, {});
     if (allocated && ipam) {
@@ -417,16 +463,28 @@ Result<Endpoint> NetworkManager::Attach(const NetAttachment& a, const std::strin
     req.peer_netns_fd = netns_fd;
     req.peer_mac = ep.mac;
     req.mtu = spec.mtu;
-    req.master = spec.bridge;
+    req.master = IsOvs(spec) ? "" : spec.bridge;
     req.alias = VethAlias(spec.name, container);
     if (auto st = nl->CreateVeth(req); !st) return undo(st.error());
     veth_made = true;
+    if (IsOvs(spec)) {
+      auto ovs = ConnectOvs(paths_, spec);
+      if (!ovs) return undo(ovs.error());
+      OvsPortRequest pr;
+      pr.bridge = spec.ovs_bridge;
+      pr.port = ep.host_ifname;
+      pr.tag = a.vlan ? a.vlan : spec.vlan;
+      pr.trunks = {};
+      pr.external_ids = {{kOvsOwnerKey, paths_.owner}, {kOvsNetworkKey, spec.name}, {kOvsContainerKey, container}};
+      auto ofport = ovs->AddPort(pr, kOvsTimeout);
+      if (!ofport) return undo(ofport.error().Wrap("network " + spec.name));
+    }
     // A container reaching its own published port: the DNAT'd packet goes
     // back out of the port it came in on.
-    if (!ep.forwards.empty()) {
+    if (!ep.forwards.empty() && !IsOvs(spec)) {
       if (auto st = nl->SetHairpin(ep.host_ifname); !st) return undo(st.error());
     }
-    if (spec.vlan != 0) {
+    if (!IsOvs(spec) && spec.vlan != 0) {
       if (auto st = nl->SetBridgePortVlan(ep.host_ifname, spec.vlan); !st) return undo(st.error());
     }
   }
@@ -455,6 +513,16 @@ Status NetworkManager::Detach(const std::string& network, const std::string& con
   }
   auto spec = Get(network);
   if (!spec) return spec.error().kind() == ErrorKind::kNotFound ? result : spec.error();
+  if (IsOvs(*spec)) {
+    // The port row outlives the veth: remove it (only ours).
+    auto ovs = ConnectOvs(paths_, *spec);
+    if (!ovs) {
+      if (result) result = ovs.error();
+    } else if (auto st = ovs->DeletePort(HostVethName(network, container), true);
+               !st && st.error().kind() != ErrorKind::kNotFound && result) {
+      result = st;
+    }
+  }
   auto forwards = ReadForwards(RunDir(network) + "/forwards.json");
   if (forwards && std::any_of(forwards->begin(), forwards->end(),
                               [&](const PortForward& f) { return f.container == container; })) {
@@ -518,7 +586,14 @@ Status NetworkManager::Remove(const std::string& name) {
   } else {
     keep(nft.error());
   }
-  if (auto nl = Netlink::Open(); nl) {
+  if (IsOvs(spec)) {
+    auto ovs = ConnectOvs(paths_, spec);
+    if (!ovs) {
+      keep(ovs.error());
+    } else if (auto st = ovs->DeleteBridge(spec.ovs_bridge); !st && st.error().kind() != ErrorKind::kNotFound) {
+      keep(st);
+    }
+  } else if (auto nl = Netlink::Open(); nl) {
     if (auto link = nl->GetLink(spec.bridge); link && link->alias == BridgeAlias(name)) keep(nl->DeleteLink(spec.bridge));
   } else {
     keep(nl.error());
@@ -531,11 +606,42 @@ Status NetworkManager::Remove(const std::string& name) {
   return Ok();
 }
 
+Result<std::vector<NetPortRow>> NetworkManager::Ports(const std::string& name) {
+  RAMPART_ASSIGN_OR_RETURN(auto spec, Get(name));
+  if (!IsOvs(spec)) return Error::Invalid("network " + name + " is not an OVS network (net ports shows OVS ports)");
+  RAMPART_ASSIGN_OR_RETURN(auto ovs, ConnectOvs(paths_, spec));
+  RAMPART_ASSIGN_OR_RETURN(auto ports, ovs.ListPorts(spec.ovs_bridge));
+  std::vector<NetPortRow> rows;
+  for (const auto& p : ports) {
+    auto net = p.external_ids.find(kOvsNetworkKey);
+    if (net == p.external_ids.end() || net->second != name) continue;
+    auto c = p.external_ids.find(kOvsContainerKey);
+    rows.push_back({c == p.external_ids.end() ? "" : c->second, p.name, p.ofport, p.tag, p.error});
+  }
+  return rows;
+}
+
 Result<NetGcReport> NetworkManager::Gc(const std::vector<std::string>& running) {
   NetGcReport report;
   std::set<std::string> live(running.begin(), running.end());
   std::set<std::string> networks;
   for (const auto& n : List()) networks.insert(n.name);
+  // OVS ports of ours (owner tag) whose container is not running; a port
+  // without our tag is never touched, whatever its name.
+  for (const auto& n : List()) {
+    if (!IsOvs(n)) continue;
+    auto ovs = ConnectOvs(paths_, n);
+    if (!ovs) continue;  // no ovsdb-server: nothing to collect there now
+    auto ours = ovs->ListOurPorts(paths_.owner);
+    if (!ours) continue;
+    for (const auto& p : *ours) {
+      auto c = p.external_ids.find(kOvsContainerKey);
+      auto net = p.external_ids.find(kOvsNetworkKey);
+      if (net == p.external_ids.end() || net->second != n.name) continue;
+      if (c != p.external_ids.end() && live.count(c->second)) continue;
+      if (ovs->DeletePort(p.name, true)) report.removed.push_back("ovs port " + p.name + " on " + n.name);
+    }
+  }
   RAMPART_ASSIGN_OR_RETURN(auto nl, Netlink::Open());
   RAMPART_ASSIGN_OR_RETURN(auto links, nl.ListLinks());
   for (const auto& l : links) {

@@ -33,7 +33,11 @@ namespace rampart::net {
 
 struct NetPaths {
   std::string state_dir;  // ROOT/networks
-  std::string run_dir;    // RUN/networks
+  std::string run_dir;    // RUN/.networks
+  // OVS networks: the OVSDB remote ("unix:PATH" or "tcp:IP:PORT") and the
+  // value of the rampart-owner external_id our ports and bridges carry.
+  std::string ovs_remote;
+  std::string owner;
 };
 
 // One container's interface on one network, as set up by Attach.
@@ -48,6 +52,14 @@ struct Endpoint {
   std::string gateway;  // "" on a network without a subnet
   std::vector<PortForward> forwards;
   bool operator==(const Endpoint&) const = default;
+};
+
+// One row of `net ports`: a container's port on an OVS network.
+struct NetPortRow {
+  std::string container, port;
+  int ofport = -1;
+  int tag = 0;
+  std::string error;  // the Interface's error column
 };
 
 // What `net ls` / `net info` show.
@@ -114,6 +126,9 @@ class NetworkManager {
   Status Detach(const std::string& network, const std::string& container, bool netns_gone = false);
   // On destroy: the container's address, DNS name and DHCP lease go.
   Status Release(const std::string& network, const std::string& container);
+
+  // OVS networks: the containers' ports as OVSDB has them.
+  Result<std::vector<NetPortRow>> Ports(const std::string& name);
 
   // Removes what carries our tag but belongs to nothing: veths of
   // containers not in `running`, tables of networks that no longer exist.

@@ -3,13 +3,31 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <stdlib.h>
+
 #include "base/atomic_file.h"
+#include "base/sha256.h"
 #include "base/unique_fd.h"
 #include "net/attachment.h"
 
 namespace rampart::runtime {
 
-net::NetPaths NetPathsOf(const Paths& paths) { return {paths.NetworksDir(), paths.NetworksRunDir()}; }
+std::string OvsRunDir(const Paths& paths) { return paths.run + "/ovs"; }
+
+net::NetPaths NetPathsOf(const Paths& paths) {
+  net::NetPaths n{paths.NetworksDir(), paths.NetworksRunDir(), "", ""};
+  // RAMPART_OVSDB, else the private pair of `rampart ovs start` if it runs,
+  // else the system's ovsdb-server.
+  if (const char* r = getenv("RAMPART_OVSDB"); r && *r) {
+    n.ovs_remote = r;
+  } else if (struct stat st {}; stat((OvsRunDir(paths) + "/db.sock").c_str(), &st) == 0) {
+    n.ovs_remote = "unix:" + OvsRunDir(paths) + "/db.sock";
+  } else {
+    n.ovs_remote = "unix:/var/run/openvswitch/db.sock";
+  }
+  n.owner = "rampart-" + Sha256Hex(paths.root).substr(0, 12);
+  return n;
+}
 
 Result<std::string> PrepareNetworks(const Paths& paths, const ContainerSpec& spec) {
   RAMPART_ASSIGN_OR_RETURN(auto attachments, net::ParseNetAttachments(spec.networks));

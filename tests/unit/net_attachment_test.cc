@@ -14,7 +14,12 @@ TEST(NetAttachment, ParsesNameAndOptions) {
   EXPECT_EQ(a->ifname, "eth1");
   auto b = ParseNetAttachment("rampart0");
   ASSERT_TRUE(b.has_value());
-  EXPECT_EQ(*b, (NetAttachment{"rampart0", "", "", ""}));
+  EXPECT_EQ(*b, (NetAttachment{"rampart0", "", "", "", 0}));
+  auto v = ParseNetAttachment("ovsnet:vlan=10");
+  ASSERT_TRUE(v.has_value()) << v.error().message();
+  EXPECT_EQ(v->vlan, 10);
+  EXPECT_FALSE(ParseNetAttachment("ovsnet:vlan=4095").has_value());
+  EXPECT_FALSE(ParseNetAttachment("ovsnet:vlan=x").has_value());
 }
 
 TEST(NetAttachment, BadInputNamesTheEntryAndKey) {
@@ -25,7 +30,7 @@ TEST(NetAttachment, BadInputNamesTheEntryAndKey) {
       {"web:ip=10.0.3", "--net web:ip=10.0.3: ip: '10.0.3' is not an IPv4 address"},
       {"web:mac=01:00:00:00:00:01", "--net web:mac=01:00:00:00:00:01: mac: '01:00:00:00:00:01' is not a unicast MAC (aa:bb:cc:dd:ee:ff)"},
       {"web:name=a/b", "--net web:name=a/b: name: 'a/b' is not a valid interface name"},
-      {"web:color=red", "--net web:color=red: unknown option 'color' (ip, mac, name)"},
+      {"web:color=red", "--net web:color=red: unknown option 'color' (ip, mac, name, vlan)"},
       {"web:ip=1.2.3.4,ip=1.2.3.5", "--net web:ip=1.2.3.4,ip=1.2.3.5: ip: given twice"},
       {"web:", "--net web:: expected KEY=VALUE options after ':'"},
       {"-x", "--net -x: network name must match [A-Za-z0-9][A-Za-z0-9_.-]* and be at most 15 characters"},
