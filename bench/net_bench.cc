@@ -52,12 +52,18 @@
 
 #include "base/atomic_file.h"
 #include "base/result.h"
+#include "bench/bench_util.h"
 #include "base/spawn.h"
 #include "base/strings.h"
 #include "base/unique_fd.h"
 #include "net/netlink.h"
 
 namespace {
+
+using rampart::bench::NowMs;
+using rampart::bench::Stats;
+using rampart::bench::StatsOf;
+using rampart::bench::FirstLine;
 
 using rampart::Error;
 using rampart::Result;
@@ -68,32 +74,6 @@ using rampart::net::Netlink;
 constexpr const char* kBridge = "br0";
 constexpr const char* kGateway = "10.77.0.1";
 constexpr unsigned kMtu = 1400;
-
-double NowMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
-struct Stats {
-  double median = 0, min = 0, max = 0;
-};
-
-Stats StatsOf(std::vector<double> v) {
-  Stats s;
-  if (v.empty()) return s;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  s.min = v.front();
-  s.max = v.back();
-  return s;
-}
-
-std::string FirstLine(const std::string& s) {
-  auto t = rampart::Trim(s);
-  return std::string(t.substr(0, t.find('\n')));
-}
 
 // Runs an `ip` command with `script` on stdin; non-zero exit is an error
 // carrying its first stderr line.

@@ -64,10 +64,16 @@
 
 #include "base/atomic_file.h"
 #include "base/result.h"
+#include "bench/bench_util.h"
 #include "base/spawn.h"
 #include "base/strings.h"
 
 namespace {
+
+using rampart::bench::NowMs;
+using rampart::bench::Stats;
+using rampart::bench::StatsOf;
+using rampart::bench::FirstLine;
 
 namespace fs = std::filesystem;
 using rampart::Error;
@@ -77,12 +83,6 @@ using rampart::Status;
 constexpr const char* kCgroup2Controllers = "/sys/fs/cgroup/unified/cgroup.controllers";
 constexpr const char* kNotInstalled = "not installed (scripts/install-bench-peers)";
 constexpr double kRunTimeoutMs = 20000;
-
-double NowMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
 
 std::optional<std::string> FindInPath(const std::string& name) {
   if (name.find('/') != std::string::npos) {
@@ -97,11 +97,6 @@ std::optional<std::string> FindInPath(const std::string& name) {
     if (access(c.c_str(), X_OK) == 0) return c;
   }
   return std::nullopt;
-}
-
-std::string FirstLine(const std::string& s) {
-  auto t = rampart::Trim(s);
-  return std::string(t.substr(0, t.find('\n')));
 }
 
 // ---- running one command and everything it leaves behind ---------------------
@@ -254,21 +249,6 @@ struct Row {
   std::vector<double> ms;
   std::vector<long> rss;
 };
-
-struct Stats {
-  double median = 0, min = 0, max = 0;
-};
-
-Stats StatsOf(std::vector<double> v) {
-  Stats s;
-  if (v.empty()) return s;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  s.min = v.front();
-  s.max = v.back();
-  return s;
-}
 
 long MedianOf(std::vector<long> v) {
   if (v.empty()) return 0;

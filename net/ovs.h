@@ -34,6 +34,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -49,8 +50,8 @@ inline constexpr char kOvsContainerKey[] = "rampart-container";
 
 struct OvsPortRequest {
   std::string bridge;
-  std::string port;  // = its one interface's name, e.g. the host end of a veth
-  int tag = 0;       // access VLAN 1..4095; 0 = none
+  std::string port;         // = its one interface's name, e.g. the host end of a veth
+  int tag = 0;              // access VLAN 1..4095; 0 = none
   std::vector<int> trunks;  // trunk VLANs 0..4095; empty = all
   // Must hold kOvsOwnerKey; kOvsNetworkKey and kOvsContainerKey by convention.
   std::map<std::string, std::string> external_ids;
@@ -63,7 +64,7 @@ struct OvsPortInfo {
   int tag = 0;
   std::vector<int> trunks;
   std::map<std::string, std::string> external_ids;  // the Port's
-  std::string error;  // the Interface's error column, "" if none
+  std::string error;                                // the Interface's error column, "" if none
 };
 
 class Ovs {
@@ -99,29 +100,37 @@ class Ovs {
   // Ports whose external_ids kOvsOwnerKey equals `owner`.
   Result<std::vector<OvsPortInfo>> ListOurPorts(const std::string& owner);
 
+  // The connection, for callers that need a raw transact or a monitor.
   OvsdbClient& client() { return client_; }
-
-  // Rows as read in step 1 (public for the helpers in ovs.cc).
-  struct State;
 
  private:
   using Clock = std::chrono::steady_clock;
+  struct State;  // the rows read in step 1 (ovs.cc)
+  struct WriteResult {
+    Json results;          // the write's reply, one entry per op
+    int64_t next_cfg = 0;  // Open_vSwitch.next_cfg after the bump
+    bool retry = false;    // a guard failed: read again and redo
+  };
+
   Ovs(OvsdbClient client, std::chrono::milliseconds timeout)
       : client_(std::move(client)), timeout_(timeout) {}
 
-  // Step 1 for rows named `name` ("" = every Port and Interface).
+  // Step 1: the Open_vSwitch row, every Bridge, and the Port and Interface
+  // rows named `name` ("" = all of them).
   Result<State> Read(const std::string& name, Clock::time_point deadline);
-  // Steps 2 and 3 for a write whose ops are `ops` (guards first); appends
-  // the next_cfg bump. Returns the write's results; sets *retry instead when
-  // a guard failed. `context` prefixes errors.
-  Result<Json> Write(const State& state, Json ops, Clock::time_point deadline, bool* retry);
+  // Step 2: `ops` (guards first) plus the next_cfg bump on the Open_vSwitch
+  // row `root_ref` (a uuid or the named-uuid of a row `ops` inserts).
+  Result<WriteResult> Write(Json ops, const Json& root_ref, const std::string& comment,
+                            Clock::time_point deadline);
   // Step 3: waits for cur_cfg >= next_cfg and, if `iface_uuid` is set, for
   // that interface's ofport, which it returns (0 without an interface).
-  Result<int> WaitApplied(int64_t next_cfg, const std::string& iface_uuid, Clock::time_point deadline,
-                          std::chrono::milliseconds budget);
-  // Removes `port_uuid` from whichever bridge has it (no wait for vswitchd).
-  Status DetachPort(const std::string& name, Clock::time_point deadline, bool wait_applied,
-                    std::chrono::milliseconds budget);
+  // `budget` is the caller's timeout, for the message.
+  Result<int> WaitApplied(int64_t next_cfg, const std::string& iface_uuid,
+                          Clock::time_point deadline, std::chrono::milliseconds budget);
+  // Takes port `name` off its bridge (the database then drops the Port and
+  // Interface rows); waits for ovs-vswitchd only if `wait_applied`.
+  Status RemovePort(const std::string& name, bool only_if_ours, Clock::time_point deadline,
+                    bool wait_applied, std::chrono::milliseconds budget);
 
   OvsdbClient client_;
   std::chrono::milliseconds timeout_;

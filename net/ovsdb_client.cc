@@ -22,9 +22,7 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxMessageBytes = 64u << 20;  // a whole Open_vSwitch dump is far smaller
 constexpr char kStartHint[] = " (is ovsdb-server running? `rampart ovs start`)";
 
-std::string Dump(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 // Messages stay one line: whitespace runs become one space, and the
 // server's multi-sentence details keep their first sentence.
@@ -62,7 +60,9 @@ int PollUntil(int fd, short events, Clock::time_point deadline) {
   }
 }
 
-Error TimedOut(std::string message) { return Error(ErrorKind::kSystem, std::move(message), ETIMEDOUT); }
+Error TimedOut(std::string message) {
+  return Error(ErrorKind::kSystem, std::move(message), ETIMEDOUT);
+}
 
 // "unix:PATH" / "tcp:IP:PORT" / "tcp:[IP6]:PORT" → address.
 struct Address {
@@ -77,7 +77,8 @@ Result<Address> ParseRemote(const std::string& remote) {
     std::string path = remote.substr(5);
     auto* un = reinterpret_cast<sockaddr_un*>(&a.ss);
     if (path.empty() || path.size() >= sizeof(un->sun_path))
-      return Error::Invalid("ovsdb: bad remote " + remote + ": unix socket path empty or longer than " +
+      return Error::Invalid("ovsdb: bad remote " + remote +
+                            ": unix socket path empty or longer than " +
                             std::to_string(sizeof(un->sun_path) - 1) + " bytes");
     un->sun_family = AF_UNIX;
     std::memcpy(un->sun_path, path.data(), path.size());
@@ -85,7 +86,8 @@ Result<Address> ParseRemote(const std::string& remote) {
     return a;
   }
   if (remote.rfind("ssl:", 0) == 0)
-    return Error::Unsupported("ovsdb: " + remote + ": ssl remotes are not supported (use unix: or tcp:)");
+    return Error::Unsupported("ovsdb: " + remote +
+                              ": ssl remotes are not supported (use unix: or tcp:)");
   if (remote.rfind("tcp:", 0) != 0)
     return Error::Invalid("ovsdb: bad remote \"" + remote + "\" (want unix:PATH or tcp:IP:PORT)");
   std::string rest = remote.substr(4), host, port;
@@ -112,7 +114,7 @@ Result<Address> ParseRemote(const std::string& remote) {
     in4->sin_port = htons(static_cast<uint16_t>(*p));
     a.len = sizeof(sockaddr_in);
     a.family = AF_INET;
-  } else if (::inet_pton(AF_INET6, host.c_str(), &in6->sin6_addr) == 1) {
+  } else if (a.ss = {}; ::inet_pton(AF_INET6, host.c_str(), &in6->sin6_addr) == 1) {
     in6->sin6_family = AF_INET6;
     in6->sin6_port = htons(static_cast<uint16_t>(*p));
     a.len = sizeof(sockaddr_in6);
@@ -124,7 +126,8 @@ Result<Address> ParseRemote(const std::string& remote) {
   return a;
 }
 
-Result<UniqueFd> ConnectSocket(const std::string& remote, Clock::time_point deadline, int64_t budget_ms) {
+Result<UniqueFd> ConnectSocket(const std::string& remote, Clock::time_point deadline,
+                               int64_t budget_ms) {
   RAMPART_ASSIGN_OR_RETURN(Address a, ParseRemote(remote));
   const std::string what = "ovsdb: connect " + remote;
   for (;;) {
@@ -147,7 +150,9 @@ Result<UniqueFd> ConnectSocket(const std::string& remote, Clock::time_point dead
     if (err == 0) return fd;
     Error e = Error::FromErrno(err, what);
     if (err == ENOENT || err == ECONNREFUSED) return Error(e.kind(), e.message() + kStartHint, err);
-    if (err == EAGAIN) return TimedOut(what + ": timed out after " + std::to_string(budget_ms) + " ms (backlog full)");
+    if (err == EAGAIN)
+      return TimedOut(what + ": timed out after " + std::to_string(budget_ms) +
+                      " ms (backlog full)");
     return e;
   }
 }
@@ -156,7 +161,8 @@ std::string DescribeRpcError(const Json& error) {
   if (error.is_string()) return OneLine(error.get<std::string>());
   if (error.is_object()) {
     std::string text;
-    if (auto it = error.find("error"); it != error.end() && it->is_string()) text = it->get<std::string>();
+    if (auto it = error.find("error"); it != error.end() && it->is_string())
+      text = it->get<std::string>();
     if (auto it = error.find("details"); it != error.end() && it->is_string())
       text += (text.empty() ? "" : ": ") + it->get<std::string>();
     if (!text.empty()) return OneLine(text);
@@ -168,7 +174,8 @@ std::string OpLabel(const Json& op) {
   if (!op.is_object()) return "?";
   std::string label;
   if (auto it = op.find("op"); it != op.end() && it->is_string()) label = it->get<std::string>();
-  if (auto it = op.find("table"); it != op.end() && it->is_string()) label += " " + it->get<std::string>();
+  if (auto it = op.find("table"); it != op.end() && it->is_string())
+    label += " " + it->get<std::string>();
   return label.empty() ? "?" : label;
 }
 
@@ -186,7 +193,8 @@ std::optional<OvsdbOpError> FindOpError(const Json& reply) {
     OvsdbOpError e;
     e.index = i;
     e.error = it->is_string() ? it->get<std::string>() : Dump(*it);
-    if (auto d = r.find("details"); d != r.end() && d->is_string()) e.details = d->get<std::string>();
+    if (auto d = r.find("details"); d != r.end() && d->is_string())
+      e.details = d->get<std::string>();
     return e;
   }
   return std::nullopt;
@@ -194,8 +202,8 @@ std::optional<OvsdbOpError> FindOpError(const Json& reply) {
 
 Error OpErrorToError(const std::string& db, const Json& ops, const OvsdbOpError& e) {
   size_t n = ops.is_array() ? ops.size() : 0;
-  std::string where = e.index < n ? "op " + std::to_string(e.index + 1) + " of " + std::to_string(n) +
-                                        " (" + OpLabel(ops[e.index]) + ")"
+  std::string where = e.index < n ? "op " + std::to_string(e.index + 1) + " of " +
+                                        std::to_string(n) + " (" + OpLabel(ops[e.index]) + ")"
                                   : std::string("commit");
   std::string text = "ovsdb: transact " + db + ": " + where + ": " + OneLine(e.error);
   if (!e.details.empty()) text += ": " + OneLine(e.details);
@@ -208,7 +216,8 @@ Error OpErrorToError(const std::string& db, const Json& ops, const OvsdbOpError&
 // ---- connection ----------------------------------------------------------
 
 Result<OvsdbClient> OvsdbClient::Connect(const std::string& remote, milliseconds timeout) {
-  RAMPART_ASSIGN_OR_RETURN(UniqueFd fd, ConnectSocket(remote, Clock::now() + timeout, timeout.count()));
+  RAMPART_ASSIGN_OR_RETURN(UniqueFd fd,
+                           ConnectSocket(remote, Clock::now() + timeout, timeout.count()));
   return OvsdbClient(remote, std::move(fd));
 }
 
@@ -256,18 +265,23 @@ Result<std::optional<std::string>> OvsdbClient::NextFrame() {
   // Leading whitespace between messages.
   if (depth_ == 0 && scan_ == 0) {
     size_t skip = 0;
-    while (skip < in_.size() && (in_[skip] == ' ' || in_[skip] == '\n' || in_[skip] == '\r' || in_[skip] == '\t'))
+    while (skip < in_.size() &&
+           (in_[skip] == ' ' || in_[skip] == '\n' || in_[skip] == '\r' || in_[skip] == '\t'))
       ++skip;
     in_.erase(0, skip);
     if (!in_.empty() && in_[0] != '{' && in_[0] != '[')
-      return Broken(Error::Internal("ovsdb: protocol error from " + remote_ + ": data outside a json value"));
+      return Broken(
+          Error::Internal("ovsdb: protocol error from " + remote_ + ": data outside a json value"));
   }
   for (; scan_ < in_.size(); ++scan_) {
     char c = in_[scan_];
     if (in_string_) {
-      if (escape_) escape_ = false;
-      else if (c == '\\') escape_ = true;
-      else if (c == '"') in_string_ = false;
+      if (escape_)
+        escape_ = false;
+      else if (c == '\\')
+        escape_ = true;
+      else if (c == '"')
+        in_string_ = false;
       continue;
     }
     if (c == '"') {
@@ -295,8 +309,9 @@ Result<Json> OvsdbClient::ReadMessage(Clock::time_point deadline, const std::str
     if (frame) {
       Json j = Json::parse(*frame, nullptr, false);
       if (j.is_discarded() || !j.is_object())
-        return Broken(Error::Internal("ovsdb: protocol error from " + remote_ + ": not a json-rpc object: " +
-                                      OneLine(frame->substr(0, 200))));
+        return Broken(
+            Error::Internal("ovsdb: protocol error from " + remote_ +
+                            ": not a json-rpc object: " + OneLine(frame->substr(0, 200))));
       return j;
     }
     int r = PollUntil(fd_.get(), POLLIN, deadline);
@@ -307,7 +322,8 @@ Result<Json> OvsdbClient::ReadMessage(Clock::time_point deadline, const std::str
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
     if (n < 0) return Broken(Error::FromErrno(errno, "ovsdb: receive from " + remote_));
     if (n == 0)
-      return Broken(Error(ErrorKind::kSystem, "ovsdb: " + remote_ + " closed the connection", ECONNRESET));
+      return Broken(
+          Error(ErrorKind::kSystem, "ovsdb: " + remote_ + " closed the connection", ECONNRESET));
     in_.append(buf, static_cast<size_t>(n));
   }
 }
@@ -336,18 +352,21 @@ Result<bool> OvsdbClient::HandleServerRequest(const Json& message, Clock::time_p
   return true;
 }
 
-Result<Json> OvsdbClient::Call(const std::string& method, const Json& params, milliseconds timeout) {
+Result<Json> OvsdbClient::Call(const std::string& method, const Json& params,
+                               milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   RAMPART_TRY(EnsureConnected(deadline));
   const int64_t id = next_id_++;
   RAMPART_TRY(Send({{"method", method}, {"params", params}, {"id", id}}, deadline));
   for (;;) {
-    RAMPART_ASSIGN_OR_RETURN(Json msg, ReadMessage(deadline, "ovsdb: no reply to " + method + " from " + remote_ +
-                                                             " within " + std::to_string(timeout.count()) + " ms"));
+    RAMPART_ASSIGN_OR_RETURN(
+        Json msg, ReadMessage(deadline, "ovsdb: no reply to " + method + " from " + remote_ +
+                                            " within " + std::to_string(timeout.count()) + " ms"));
     RAMPART_ASSIGN_OR_RETURN(bool handled, HandleServerRequest(msg, deadline));
     if (handled) continue;
     auto rid = msg.find("id");
-    if (rid == msg.end() || !rid->is_number_integer() || rid->get<int64_t>() != id) continue;  // late reply
+    if (rid == msg.end() || !rid->is_number_integer() || rid->get<int64_t>() != id)
+      continue;  // late reply
     if (auto err = msg.find("error"); err != msg.end() && !err->is_null())
       return Error::Internal("ovsdb: " + method + ": " + DescribeRpcError(*err));
     auto result = msg.find("result");
@@ -355,8 +374,10 @@ Result<Json> OvsdbClient::Call(const std::string& method, const Json& params, mi
   }
 }
 
-Result<Json> OvsdbClient::TransactRaw(const std::string& db, const Json& ops, milliseconds timeout) {
-  if (!ops.is_array()) return Error::Internal("ovsdb: transact " + db + ": ops must be a json array");
+Result<Json> OvsdbClient::TransactRaw(const std::string& db, const Json& ops,
+                                      milliseconds timeout) {
+  if (!ops.is_array())
+    return Error::Internal("ovsdb: transact " + db + ": ops must be a json array");
   Json params = Json::array({db});
   for (const Json& op : ops) params.push_back(op);
   auto reply = Call("transact", params, timeout);
@@ -364,20 +385,23 @@ Result<Json> OvsdbClient::TransactRaw(const std::string& db, const Json& ops, mi
     // "ovsdb: transact: unknown database: ..." → name the database.
     const std::string& m = reply.error().message();
     if (m.rfind("ovsdb: transact: ", 0) == 0)
-      return Error(reply.error().kind(), "ovsdb: transact " + db + ": " + m.substr(17), reply.error().err());
+      return Error(reply.error().kind(), "ovsdb: transact " + db + ": " + m.substr(17),
+                   reply.error().err());
     return reply.error();
   }
   if (!reply->is_array())
-    return Error::Internal("ovsdb: transact " + db + ": reply is not an array: " + OneLine(Dump(*reply)).substr(0, 200));
+    return Error::Internal("ovsdb: transact " + db +
+                           ": reply is not an array: " + OneLine(Dump(*reply)).substr(0, 200));
   return reply;
 }
 
-Result<std::vector<Json>> OvsdbClient::Transact(const std::string& db, const Json& ops, milliseconds timeout) {
+Result<std::vector<Json>> OvsdbClient::Transact(const std::string& db, const Json& ops,
+                                                milliseconds timeout) {
   RAMPART_ASSIGN_OR_RETURN(Json reply, TransactRaw(db, ops, timeout));
   if (auto e = FindOpError(reply)) return OpErrorToError(db, ops, *e);
   if (reply.size() < ops.size())
-    return Error::Internal("ovsdb: transact " + db + ": " + std::to_string(reply.size()) + " results for " +
-                           std::to_string(ops.size()) + " ops");
+    return Error::Internal("ovsdb: transact " + db + ": " + std::to_string(reply.size()) +
+                           " results for " + std::to_string(ops.size()) + " ops");
   std::vector<Json> out(reply.begin(), reply.begin() + static_cast<std::ptrdiff_t>(ops.size()));
   return out;
 }
@@ -393,12 +417,13 @@ Result<std::vector<std::string>> OvsdbClient::ListDbs(milliseconds timeout) {
 
 Status OvsdbClient::Echo(milliseconds timeout) {
   RAMPART_ASSIGN_OR_RETURN(Json reply, Call("echo", Json::array({"rampart"}), timeout));
-  if (reply != Json::array({"rampart"})) return Error::Internal("ovsdb: echo: wrong reply " + OneLine(Dump(reply)));
+  if (reply != Json::array({"rampart"}))
+    return Error::Internal("ovsdb: echo: wrong reply " + OneLine(Dump(reply)));
   return Ok();
 }
 
-Result<Json> OvsdbClient::Monitor(const std::string& db, const Json& monitor_id, const Json& requests,
-                                  milliseconds timeout) {
+Result<Json> OvsdbClient::Monitor(const std::string& db, const Json& monitor_id,
+                                  const Json& requests, milliseconds timeout) {
   return Call("monitor", Json::array({db, monitor_id, requests}), timeout);
 }
 
@@ -406,8 +431,9 @@ Result<Json> OvsdbClient::NextNotification(milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (notifications_.empty()) {
     RAMPART_TRY(EnsureConnected(deadline));
-    RAMPART_ASSIGN_OR_RETURN(Json msg, ReadMessage(deadline, "ovsdb: no notification from " + remote_ + " within " +
-                                                             std::to_string(timeout.count()) + " ms"));
+    RAMPART_ASSIGN_OR_RETURN(
+        Json msg, ReadMessage(deadline, "ovsdb: no notification from " + remote_ + " within " +
+                                            std::to_string(timeout.count()) + " ms"));
     RAMPART_ASSIGN_OR_RETURN(bool handled, HandleServerRequest(msg, deadline));
     (void)handled;  // a stray reply to a request that timed out is dropped
   }
@@ -449,7 +475,8 @@ std::string UuidOf(const Json& value) {
 
 std::map<std::string, std::string> MapOf(const Json& value) {
   std::map<std::string, std::string> out;
-  if (!(value.is_array() && value.size() == 2 && value[0] == "map" && value[1].is_array())) return out;
+  if (!(value.is_array() && value.size() == 2 && value[0] == "map" && value[1].is_array()))
+    return out;
   for (const Json& pair : value[1])
     if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string())
       out[pair[0].get<std::string>()] = pair[1].get<std::string>();

@@ -20,9 +20,9 @@
 //   we send are dumped with invalid UTF-8 replaced, so nothing here throws.
 //
 // Errors are one line and start with "ovsdb: ":
-//   ovsdb: connect unix:/x/db.sock: no such file or directory (is ovsdb-server running? `rampart ovs start`)
-//   ovsdb: no reply to transact from unix:/x/db.sock within 2000 ms
-//   ovsdb: transact Open_vSwitch: op 5 of 9 (insert Port): constraint violation: ...
+//   ovsdb: connect unix:/x/db.sock: no such file or directory (is ovsdb-server running? `rampart
+//   ovs start`) ovsdb: no reply to transact from unix:/x/db.sock within 2000 ms ovsdb: transact
+//   Open_vSwitch: op 5 of 9 (insert Port): constraint violation: ...
 // Kinds: kSystem for socket failures (errno set; ETIMEDOUT for timeouts, and
 // for an OVSDB "timed out" op error), kExists for an index clash ("constraint
 // violation" about identical values), kInvalid for a bad remote, kUnsupported
@@ -38,11 +38,10 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
@@ -85,7 +84,8 @@ class OvsdbClient {
 
   // Sends one request and waits up to `timeout` for its reply; returns the
   // reply's "result". A non-null "error" in the reply is an Error.
-  Result<Json> Call(const std::string& method, const Json& params, std::chrono::milliseconds timeout);
+  Result<Json> Call(const std::string& method, const Json& params,
+                    std::chrono::milliseconds timeout);
 
   // transact [db, ops...]: one result object per op. Any failed op (or a
   // failed commit) is an Error naming the op; see OpErrorToError.
@@ -94,7 +94,8 @@ class OvsdbClient {
   // The same, but op errors are left in the returned reply array for the
   // caller to inspect with FindOpError (e.g. to retry after a failed `wait`
   // guard). Only transport and JSON-RPC errors are Errors.
-  Result<Json> TransactRaw(const std::string& db, const Json& ops, std::chrono::milliseconds timeout);
+  Result<Json> TransactRaw(const std::string& db, const Json& ops,
+                           std::chrono::milliseconds timeout);
 
   Result<std::vector<std::string>> ListDbs(std::chrono::milliseconds timeout);
   // Sends our own echo and waits for it to come back: a liveness check.
@@ -129,8 +130,8 @@ class OvsdbClient {
   std::string remote_;
   UniqueFd fd_;
   int64_t next_id_ = 1;
-  std::string in_;      // received bytes not yet framed
-  size_t scan_ = 0;     // framing state: bytes of in_ already scanned
+  std::string in_;   // received bytes not yet framed
+  size_t scan_ = 0;  // framing state: bytes of in_ already scanned
   int depth_ = 0;
   bool in_string_ = false, escape_ = false;
   std::deque<Json> notifications_;
@@ -139,9 +140,9 @@ class OvsdbClient {
 // OVSDB value encodings (RFC 7047 5.1) and their decoding.
 namespace ovsdb {
 
-Json Uuid(const std::string& uuid);             // ["uuid", "..."]
-Json NamedUuid(const std::string& name);        // ["named-uuid", "..."]
-Json Set(const std::vector<Json>& atoms);       // ["set", [...]]
+Json Uuid(const std::string& uuid);                       // ["uuid", "..."]
+Json NamedUuid(const std::string& name);                  // ["named-uuid", "..."]
+Json Set(const std::vector<Json>& atoms);                 // ["set", [...]]
 Json Map(const std::map<std::string, std::string>& map);  // ["map", [[k, v], ...]]
 // [[column, function, value]]
 Json Where(const std::string& column, const std::string& function, const Json& value);

@@ -15,21 +15,13 @@
 #include "base/atomic_file.h"
 #include "base/sha256.h"
 #include "net/ipam.h"
+#include "tests/unit/net_test_util.h"
 
 namespace rampart::net {
 namespace {
 
-Ipv4Cidr C(const char* text) {
-  auto r = Ipv4Cidr::Parse(text);
-  EXPECT_TRUE(r.has_value()) << text << ": " << r.error().message();
-  return r.has_value() ? *r : Ipv4Cidr();
-}
-
-Ipv4Addr A(const char* text) {
-  auto r = Ipv4Addr::Parse(text);
-  EXPECT_TRUE(r.has_value()) << text << ": " << r.error().message();
-  return r.has_value() ? *r : Ipv4Addr();
-}
+using testing_util::A;
+using testing_util::C;
 
 std::string Describe(const Lease& l) { return l.container + " " + l.ip.ToString() + " " + l.mac; }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "net/ipv4.h"
+#include "tests/unit/net_test_util.h"
 
 namespace rampart::net {
 
@@ -13,17 +14,8 @@ namespace rampart::net {
 
 namespace {
 
-Ipv4Addr A(const char* text) {
-  auto r = Ipv4Addr::Parse(text);
-  EXPECT_TRUE(r.has_value()) << text << ": " << r.error().message();
-  return r.has_value() ? *r : Ipv4Addr();
-}
-
-Ipv4Cidr C(const char* text) {
-  auto r = Ipv4Cidr::Parse(text);
-  EXPECT_TRUE(r.has_value()) << text << ": " << r.error().message();
-  return r.has_value() ? *r : Ipv4Cidr();
-}
+using testing_util::A;
+using testing_util::C;
 
 // The error message of parsing `text`, or "(parsed as X)" if it parsed.
 std::string AddrError(const std::string& text) {

@@ -4,21 +4,13 @@
 #include <vector>
 
 #include "net/network_spec.h"
+#include "tests/unit/net_test_util.h"
 
 namespace rampart::net {
 namespace {
 
-Ipv4Cidr C(const char* text) {
-  auto r = Ipv4Cidr::Parse(text);
-  EXPECT_TRUE(r.has_value()) << text << ": " << r.error().message();
-  return r.has_value() ? *r : Ipv4Cidr();
-}
-
-Ipv4Addr A(const char* text) {
-  auto r = Ipv4Addr::Parse(text);
-  EXPECT_TRUE(r.has_value()) << text << ": " << r.error().message();
-  return r.has_value() ? *r : Ipv4Addr();
-}
+using testing_util::A;
+using testing_util::C;
 
 NetworkSpec Web() {
   NetworkSpec s;
