@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/atomic_file.h"
+#include "base/fault.h"
 #include "base/file_lock.h"
 #include "base/sha256.h"
 #include "net/dnsmasq.h"
@@ -478,6 +479,7 @@ Result<Endpoint> NetworkManager::Attach(const NetAttachment& a, const std::strin
       pr.external_ids = {{kOvsOwnerKey, paths_.owner}, {kOvsNetworkKey, spec.name}, {kOvsContainerKey, container}};
       auto ofport = ovs->AddPort(pr, kOvsTimeout);
       if (!ofport) return undo(ofport.error().Wrap("network " + spec.name));
+      FaultPoint("net:ovs-port-added");  // tests: rampart killed mid-attach
     }
     // A container reaching its own published port: the DNAT'd packet goes
     // back out of the port it came in on.

@@ -125,13 +125,19 @@ TEST_F(OvsNetworkTest, GcRemovesOnlyOurStalePortsAndVswitchdRestartBringsPortsBa
   auto ping = Rampart({"exec", "ga", "--", "/bin/ping", "-c", "1", "-W", "3", "10.87.2.1"});
   EXPECT_EQ(Code(ping), 0) << Describe(ping);
 
-  // The container's monitor dies hard (its port stays); gc removes ours only.
-  auto info = Rampart({"--format", "json", "info", "ga"});
-  auto ij = nlohmann::json::parse(info.out, nullptr, false);
-  ASSERT_TRUE(ij.is_object()) << Describe(info);
-  ASSERT_EQ(kill(ij.value("pid", 0), SIGKILL), 0);
-  std::this_thread::sleep_for(milliseconds(300));
-  // Simulate a crash mid-attach: a port row of ours left without a container.
+  auto stop = Rampart({"stop", "ga", "-t", "1"});
+  ASSERT_EQ(Code(stop), 0) << Describe(stop);
+
+  // rampart killed (SIGKILL) mid-attach, right after its port was added:
+  // the port row of ours stays behind, gc removes it and only it.
+  env_.push_back("RAMPART_FAULT=net:ovs-port-added");
+  auto crash = Rampart({"run", "gb", "--rm", "--net", "gc", "--", "/bin/true"});
+  env_.pop_back();
+  EXPECT_NE(Code(crash), 0) << Describe(crash);
+  auto stale = Rampart({"--format", "json", "net", "ports", "gc"});
+  auto sj = nlohmann::json::parse(stale.out, nullptr, false);
+  ASSERT_TRUE(sj.is_array() && sj.size() == 1) << "expected the crashed attach's port: " << stale.out;
+  EXPECT_EQ(sj[0].value("container", ""), "gb") << sj.dump();
   auto gc = Rampart({"gc"});
   EXPECT_EQ(Code(gc), 0) << Describe(gc);
   auto ports = Vsctl({"list-ports", "gc"});
