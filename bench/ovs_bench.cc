@@ -168,6 +168,7 @@ struct Row {
   std::function<Status(const std::string& port)> run;
   std::vector<double> ms;
   std::string error;
+  std::vector<double> del_ms = {};  // removing the port again: ovs-vsctl del-port for 'v', Ovs::DeletePort else
 };
 
 struct Options {
@@ -287,10 +288,14 @@ int Bench(const Options& opt, PrivateOvs& ovsd) {
       }
       if (!st) row.error = st.error().message();
       if (st && it >= opt.warmup) row.ms.push_back(ms);
-      // Teardown (untimed).
-      if (auto del = ovs->DeletePort(port, false);
-          !del && del.error().kind() != rampart::ErrorKind::kNotFound)
-        row.error = "cleanup: " + del.error().message();
+      // Removing the port, timed too: each method with its own tool.
+      double d0 = NowMs();
+      Status del = row.method == 'v'
+                       ? Run({"ovs-vsctl", "--db=" + remote, "--timeout=10", "del-port", kBridge, port})
+                       : ovs->DeletePort(port, false);
+      double del_ms = NowMs() - d0;
+      if (!del && del.error().kind() != rampart::ErrorKind::kNotFound) row.error = "del-port: " + del.error().message();
+      if (del && st && it >= opt.warmup) row.del_ms.push_back(del_ms);
       (void)host->DeleteLink(port);
     }
   }
@@ -331,6 +336,13 @@ int Bench(const Options& opt, PrivateOvs& ovsd) {
   } else {
     std::printf("- rampart vs ovs-vsctl add-port: cannot evaluate (%s)\n",
                 !r.error.empty() ? r.error.c_str() : vsctl.error.c_str());
+  }
+  if (r.error.empty() && vsctl.error.empty() && !r.del_ms.empty() && !vsctl.del_ms.empty()) {
+    double rd = StatsOf(r.del_ms).median, vd = StatsOf(vsctl.del_ms).median;
+    std::printf("- rampart Ovs::DeletePort vs ovs-vsctl del-port: %.2f ms vs %.2f ms = %.2fx\n", rd, vd, rd / vd);
+    std::printf("\n## Goal\n\n- add-port <= 0.3x ovs-vsctl: %.2fx -> %s\n- del-port <= 0.3x ovs-vsctl: %.2fx -> %s\n",
+                rm / StatsOf(vsctl.ms).median, rm <= 0.3 * StatsOf(vsctl.ms).median ? "MET" : "NOT MET", rd / vd,
+                rd <= 0.3 * vd ? "MET" : "NOT MET");
   }
   bool failed = false;
   for (const auto& row : rows) failed |= !row.error.empty();
