@@ -520,7 +520,7 @@ Status NetworkManager::Detach(const std::string& network, const std::string& con
     auto ovs = ConnectOvs(paths_, *spec);
     if (!ovs) {
       if (result) result = ovs.error();
-    } else if (auto st = ovs->DeletePort(HostVethName(network, container), true);
+    } else if (auto st = ovs->DeletePort(HostVethName(network, container), true, /*wait_applied=*/!netns_gone);
                !st && st.error().kind() != ErrorKind::kNotFound && result) {
       result = st;
     }

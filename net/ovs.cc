@@ -484,8 +484,8 @@ Result<int> Ovs::AddPort(const OvsPortRequest& req, milliseconds timeout) {
   return e;
 }
 
-Status Ovs::DeletePort(const std::string& port, bool only_if_ours) {
-  auto st = RemovePort(port, only_if_ours, Clock::now() + timeout_, true, timeout_);
+Status Ovs::DeletePort(const std::string& port, bool only_if_ours, bool wait_applied) {
+  auto st = RemovePort(port, only_if_ours, Clock::now() + timeout_, wait_applied, timeout_);
   if (!st) return st.error().Wrap("ovs del-port " + port);
   return Ok();
 }

@@ -92,7 +92,9 @@ class Ovs {
   // kNotFound if there is no such port; with only_if_ours, a port without
   // kOvsOwnerKey is refused (kInvalid) and left alone. Waits until
   // ovs-vswitchd has applied the deletion.
-  Status DeletePort(const std::string& port, bool only_if_ours = true);
+  // Without wait_applied, returns once the database has the change (for a
+  // port whose interface is gone anyway: ovs-vswitchd catches up by itself).
+  Status DeletePort(const std::string& port, bool only_if_ours = true, bool wait_applied = true);
 
   // Ports of `bridge` ("" = every bridge), without bridges' own internal
   // ports, sorted by bridge then name. kNotFound for an unknown bridge.
