@@ -325,10 +325,11 @@ Status NetworkManager::BringUp(const NetworkSpec& spec, bool created_bridge_ok) 
     }
     RAMPART_TRY(MakeRunDir(RunDir(spec.name)));
     if (const std::string rc = ResolvConf(spec); !rc.empty()) {
-      RAMPART_TRY(WriteFileAtomic(rc,
-                                  "# written by rampart for network " + spec.name + "\nnameserver " +
-                                      spec.gateway->ToString() + "\nsearch " + spec.domain + "\n",
-                                  0644, Durability::kVolatile));
+      const std::string text = "# written by rampart for network " + spec.name + "\nnameserver " +
+                               spec.gateway->ToString() + "\nsearch " + spec.domain + "\n";
+      if (auto old = ReadFile(rc); !old || *old != text) {
+        RAMPART_TRY(WriteFileAtomic(rc, text, 0644, Durability::kVolatile));
+      }
     }
     RAMPART_TRY(UpdateHosts(spec));
     RAMPART_TRY(Dnsmasq::EnsureRunning(DnsmasqFor(spec, RunDir(spec.name))));
@@ -356,7 +357,13 @@ Status NetworkManager::UpdateHosts(const NetworkSpec& spec) {
     res.push_back({label, l.mac, l.ip.ToString()});
   }
   RAMPART_TRY(MakeRunDir(RunDir(spec.name)));
-  return WriteHosts(DnsmasqFor(spec, RunDir(spec.name)), res);
+  const DnsmasqConfig dc = DnsmasqFor(spec, RunDir(spec.name));
+  // Unchanged (every start of a container that keeps its address): no
+  // rewrite, no SIGHUP.
+  const DnsmasqFiles files = DnsmasqFilesFor(dc);
+  auto dhcp = ReadFile(files.dhcp_hosts), hosts = ReadFile(files.hosts);
+  if (dhcp && hosts && *dhcp == FormatDhcpHosts(dc, res) && *hosts == FormatHosts(dc, res)) return Ok();
+  return WriteHosts(dc, res);
 }
 
 Status NetworkManager::SetForwards(const NetworkSpec& spec, const std::string& container,
