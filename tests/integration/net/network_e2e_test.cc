@@ -149,6 +149,23 @@ TEST_F(NetE2eTest, BadInputChangesNothing) {
   EXPECT_EQ(veths, 1) << "expected only a1's veth";
 }
 
+TEST_F(NetE2eTest, TwoNetworksGiveTwoInterfacesAndTheFirstHasTheRoute) {
+  auto a = Rampart({"net", "create", "front", "--bridge", "--subnet", "10.88.12.0/24", "--mtu", "1400"});
+  ASSERT_EQ(Code(a), 0) << Describe(a);
+  auto b = Rampart({"net", "create", "back", "--bridge", "--subnet", "10.88.13.0/24", "--no-nat"});
+  ASSERT_EQ(Code(b), 0) << Describe(b);
+  auto r = Rampart({"run", "two", "--rm", "--net", "front", "--net", "back:ip=10.88.13.40,name=data0", "--",
+                    "/bin/sh", "-c", "ip -o addr show; ip -o link show; ip route"});
+  ASSERT_EQ(Code(r), 0) << Describe(r);
+  EXPECT_TRUE(Has(r.out, "eth0")) << Describe(r);
+  EXPECT_TRUE(Has(r.out, "inet 10.88.12.")) << Describe(r);
+  EXPECT_TRUE(Has(r.out, "data0")) << Describe(r);
+  EXPECT_TRUE(Has(r.out, "inet 10.88.13.40/24")) << Describe(r);
+  EXPECT_TRUE(Has(r.out, "default via 10.88.12.1 dev eth0")) << "the first network carries the route" << Describe(r);
+  EXPECT_FALSE(Has(r.out, "default via 10.88.13.1")) << Describe(r);
+  EXPECT_TRUE(Has(r.out, "mtu 1400")) << "eth0 takes the network's MTU" << Describe(r);
+}
+
 TEST_F(NetE2eTest, MissingDnsmasqIsOneErrorAndLeavesNothing) {
   env_.push_back("RAMPART_DNSMASQ=/nonexistent/dnsmasq");
   auto c = Rampart({"net", "create", "nodns", "--bridge", "--subnet", "10.88.10.0/24"});
