@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,32 @@ inline Stats StatsOf(std::vector<double> v) {
   s.min = v.front();
   s.max = v.back();
   return s;
+}
+
+// One row of a side-by-side table: the first row is rampart, every row's
+// ratio is rampart's median / its median.
+struct TableRow {
+  std::string label;
+  const std::vector<double>* ms;
+  std::string error;  // non-empty: the row failed, printed instead
+};
+
+inline void PrintRatioTable(const std::vector<TableRow>& rows) {
+  const double rm = rows.empty() || !rows[0].error.empty() ? 0 : StatsOf(*rows[0].ms).median;
+  std::printf("| %-40s | %9s | %17s | %12s |\n", "method", "median ms", "min-max ms", "rampart/this");
+  std::printf("|%s|%s|%s|%s|\n", std::string(42, '-').c_str(), std::string(11, '-').c_str(),
+              std::string(19, '-').c_str(), std::string(14, '-').c_str());
+  for (const auto& row : rows) {
+    if (!row.error.empty()) {
+      std::printf("| %-40s | FAILED: %s\n", row.label.c_str(), row.error.c_str());
+      continue;
+    }
+    Stats s = StatsOf(*row.ms);
+    char range[64], ratio[32] = "-";
+    std::snprintf(range, sizeof range, "%.2f-%.2f", s.min, s.max);
+    if (rm > 0 && s.median > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", rm / s.median);
+    std::printf("| %-40s | %9.2f | %17s | %12s |\n", row.label.c_str(), s.median, range, ratio);
+  }
 }
 
 inline std::string FirstLine(const std::string& s) {

@@ -308,20 +308,10 @@ int Bench(const Options& opt, PrivateOvs& ovsd) {
 
   const Row& r = rows[0];
   double rm = r.error.empty() ? StatsOf(r.ms).median : 0;
-  std::printf("| %-40s | %9s | %17s | %12s |\n", "method", "median ms", "min-max ms",
-              "rampart/this");
-  std::printf("|%s|%s|%s|%s|\n", std::string(42, '-').c_str(), std::string(11, '-').c_str(),
-              std::string(19, '-').c_str(), std::string(14, '-').c_str());
-  for (const auto& row : rows) {
-    if (!row.error.empty()) {
-      std::printf("| %-40s | FAILED: %s\n", row.label.c_str(), row.error.c_str());
-      continue;
-    }
-    Stats s = StatsOf(row.ms);
-    char range[64], ratio[32] = "-";
-    std::snprintf(range, sizeof range, "%.2f-%.2f", s.min, s.max);
-    if (rm > 0 && s.median > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", rm / s.median);
-    std::printf("| %-40s | %9.2f | %17s | %12s |\n", row.label.c_str(), s.median, range, ratio);
+  {
+    std::vector<rampart::bench::TableRow> table;
+    for (const auto& row : rows) table.push_back({row.label, &row.ms, row.error});
+    rampart::bench::PrintRatioTable(table);
   }
   std::printf(
       "rampart/this = rampart (one connection) median / this median (below 1: rampart is faster). "

@@ -31,6 +31,10 @@
 namespace rampart::net {
 namespace {
 
+using rampart::testing_support::Out;
+using rampart::testing_support::Succeeded;
+using rampart::testing_support::WaitFor;
+
 using rampart::testing_support::TestNetns;
 using std::chrono::milliseconds;
 
@@ -39,24 +43,6 @@ constexpr char kDomain[] = "rt0";
 constexpr char kMac[] = "02:00:0a:4e:00:42";
 constexpr char kReserved[] = "10.78.0.77";
 
-bool WaitFor(const std::function<bool()>& cond, milliseconds timeout = milliseconds(5000)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return true;
-}
-
-std::string Out(const Result<CommandOutput>& r) {
-  if (!r) return "(did not run: " + r.error().message() + ")";
-  return "exit " + std::to_string(ExitCodeFromWaitStatus(r->status)) + ", stdout: " + r->out +
-         ", stderr: " + r->err;
-}
-
-bool Succeeded(const Result<CommandOutput>& r) {
-  return r && ExitCodeFromWaitStatus(r->status) == 0;
-}
 
 std::string LogOf(const DnsmasqConfig& c) {
   Result<std::string> log = ReadFile(DnsmasqFilesFor(c).log);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -34,6 +35,26 @@ namespace rampart::testing_support {
       GTEST_SKIP() << "needs root: network namespaces";                             \
     }                                                                               \
   } while (0)
+
+// Polls `cond` every 20 ms until it holds or `timeout` runs out.
+inline bool WaitFor(const std::function<bool()>& cond,
+                    std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!cond()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+// What a command did, for failure messages.
+inline std::string Out(const Result<CommandOutput>& r) {
+  if (!r) return "(did not run: " + r.error().message() + ")";
+  return "exit " + std::to_string(ExitCodeFromWaitStatus(r->status)) + ", stdout: " + r->out +
+         ", stderr: " + r->err;
+}
+
+inline bool Succeeded(const Result<CommandOutput>& r) { return r && ExitCodeFromWaitStatus(r->status) == 0; }
 
 class TestNetns {
  public:

@@ -29,27 +29,15 @@
 namespace rampart::net {
 namespace {
 
+using rampart::testing_support::Out;
+using rampart::testing_support::Succeeded;
+bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout = std::chrono::milliseconds(10000)) {
+  return rampart::testing_support::WaitFor(cond, timeout);
+}
+
 using rampart::testing_support::TestNetns;
 using std::chrono::milliseconds;
 
-bool WaitFor(const std::function<bool()>& cond, milliseconds timeout = milliseconds(10000)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return true;
-}
-
-std::string Out(const Result<CommandOutput>& r) {
-  if (!r) return "(did not run: " + r.error().message() + ")";
-  return "exit " + std::to_string(ExitCodeFromWaitStatus(r->status)) + ", stdout: " + r->out +
-         ", stderr: " + r->err;
-}
-
-bool Succeeded(const Result<CommandOutput>& r) {
-  return r && ExitCodeFromWaitStatus(r->status) == 0;
-}
 
 std::string Tail(const std::string& path, size_t max = 2000) {
   Result<std::string> text = ReadFile(path);
