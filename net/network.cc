@@ -237,7 +237,7 @@ Result<NetworkSpec> NetworkManager::Create(NetworkSpec spec) {
     return out;
   };
   if (auto st = WriteFileAtomic(dir + "/network.json", NetworkSpecToJson(spec), 0600); !st) return undo(st.error());
-  if (auto st = BringUp(spec, true); !st) return undo(st.error());
+  if (auto st = EnsureUp(spec); !st) return undo(st.error());
   return spec;
 }
 
@@ -255,8 +255,7 @@ Result<NetworkSpec> NetworkManager::EnsureDefault() {
   return made;
 }
 
-Status NetworkManager::BringUp(const NetworkSpec& spec, bool created_bridge_ok) {
-  (void)created_bridge_ok;
+Status NetworkManager::EnsureUp(const NetworkSpec& spec) {
   RAMPART_ASSIGN_OR_RETURN(auto nl, Netlink::Open());
   auto link = nl.GetLink(spec.bridge);
   if (IsOvs(spec)) {
@@ -337,7 +336,6 @@ Status NetworkManager::BringUp(const NetworkSpec& spec, bool created_bridge_ok) 
   return Ok();
 }
 
-Status NetworkManager::EnsureUp(const NetworkSpec& spec) { return BringUp(spec, false); }
 
 Status NetworkManager::ApplyNat(const NetworkSpec& spec) {
   RAMPART_ASSIGN_OR_RETURN(auto forwards, ReadForwards(RunDir(spec.name) + "/forwards.json"));

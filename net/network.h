@@ -137,7 +137,6 @@ class NetworkManager {
  private:
   std::string Dir(const std::string& name) const { return paths_.state_dir + "/" + name; }
   std::string RunDir(const std::string& name) const { return paths_.run_dir + "/" + name; }
-  Status BringUp(const NetworkSpec& spec, bool created_bridge_ok);
   Status UpdateHosts(const NetworkSpec& spec);
   Status ApplyNat(const NetworkSpec& spec);
   Status SetForwards(const NetworkSpec& spec, const std::string& container,
