@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,19 @@ inline void PrintRatioTable(const std::vector<TableRow>& rows) {
     if (rm > 0 && s.median > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", rm / s.median);
     std::printf("| %-40s | %9.2f | %17s | %12s |\n", row.label.c_str(), s.median, range, ratio);
   }
+}
+
+// "--NAME=N" into *out (0..100000); a bad value ends the program (exit 2)
+// naming `tool`. False if `arg` is not this flag.
+inline bool ParseIntFlag(const char* tool, const std::string& arg, const std::string& name, int* out) {
+  if (arg.rfind(name + "=", 0) != 0) return false;
+  auto v = rampart::ParseUint64(arg.substr(name.size() + 1));
+  if (!v || *v > 100000) {
+    std::fprintf(stderr, "%s: bad value in %s\n", tool, arg.c_str());
+    std::exit(2);
+  }
+  *out = static_cast<int>(*v);
+  return true;
 }
 
 inline std::string FirstLine(const std::string& s) {

@@ -64,6 +64,7 @@ using rampart::bench::NowMs;
 using rampart::bench::Stats;
 using rampart::bench::StatsOf;
 using rampart::bench::FirstLine;
+using rampart::bench::ParseIntFlag;
 
 using rampart::Error;
 using rampart::Result;
@@ -464,17 +465,6 @@ int StartPart(const Options& opt) {
 }
 
 
-bool ParseIntFlag(const std::string& arg, const std::string& name, int* out) {
-  if (arg.rfind(name + "=", 0) != 0) return false;
-  auto v = rampart::ParseUint64(arg.substr(name.size() + 1));
-  if (!v || *v > 100000) {
-    std::fprintf(stderr, "net_bench: bad value in %s\n", arg.c_str());
-    std::exit(2);
-  }
-  *out = static_cast<int>(*v);
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -487,8 +477,8 @@ int main(int argc, char** argv) {
       opt.start = false;
     } else if (a.rfind("--rampart=", 0) == 0) {
       opt.rampart = a.substr(10);
-    } else if (ParseIntFlag(a, "--runs", &opt.runs) || ParseIntFlag(a, "--warmup", &opt.warmup) ||
-               ParseIntFlag(a, "--settle-ms", &opt.settle_ms)) {
+    } else if (ParseIntFlag("net_bench", a, "--runs", &opt.runs) || ParseIntFlag("net_bench", a, "--warmup", &opt.warmup) ||
+               ParseIntFlag("net_bench", a, "--settle-ms", &opt.settle_ms)) {
     } else {
       std::fprintf(stderr,
                    "usage: net_bench [--quick] [--runs=N] [--warmup=N] [--settle-ms=N] [--no-start] "

@@ -56,6 +56,7 @@ using rampart::bench::NowMs;
 using rampart::bench::Stats;
 using rampart::bench::StatsOf;
 using rampart::bench::FirstLine;
+using rampart::bench::ParseIntFlag;
 
 using rampart::Error;
 using rampart::Result;
@@ -176,17 +177,6 @@ struct Options {
   int runs = 30;
   int warmup = 3;
 };
-
-bool ParseIntFlag(const std::string& arg, const std::string& name, int* out) {
-  if (arg.rfind(name + "=", 0) != 0) return false;
-  auto v = rampart::ParseUint64(arg.substr(name.size() + 1));
-  if (!v || *v > 100000) {
-    std::fprintf(stderr, "ovs_bench: bad value in %s\n", arg.c_str());
-    std::exit(2);
-  }
-  *out = static_cast<int>(*v);
-  return true;
-}
 
 int Bench(const Options& opt, PrivateOvs& ovsd) {
   auto host = Netlink::Open();
@@ -357,7 +347,7 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--quick") {
       opt.runs = 5, opt.warmup = 1;
-    } else if (ParseIntFlag(a, "--runs", &opt.runs) || ParseIntFlag(a, "--warmup", &opt.warmup)) {
+    } else if (ParseIntFlag("ovs_bench", a, "--runs", &opt.runs) || ParseIntFlag("ovs_bench", a, "--warmup", &opt.warmup)) {
     } else {
       std::fprintf(stderr, "usage: ovs_bench [--quick] [--runs=N] [--warmup=N]\n");
       return 2;
