@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
+#include <dlfcn.h>
+#include <type_traits>
 #include <nftables/libnftables.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -397,7 +399,49 @@ std::string FormatNftErrors(const std::string& buffer) {
   return out;
 }
 
-void Nft::CtxDeleter::operator()(nft_ctx* ctx) const { nft_ctx_free(ctx); }
+// libnftables (and the five libraries it pulls in) is loaded on first use,
+// not linked: every rampart command would otherwise map them at exec,
+// ~0.7 ms each time, though only network set-up needs them.
+namespace {
+
+struct NftApi {
+  decltype(&::nft_ctx_new) ctx_new;
+  decltype(&::nft_ctx_free) ctx_free;
+  decltype(&::nft_ctx_buffer_output) buffer_output;
+  decltype(&::nft_ctx_buffer_error) buffer_error;
+  decltype(&::nft_ctx_get_output_buffer) get_output_buffer;
+  decltype(&::nft_ctx_get_error_buffer) get_error_buffer;
+  decltype(&::nft_run_cmd_from_buffer) run_from_buffer;
+  decltype(&::nft_run_cmd_from_filename) run_from_filename;
+};
+
+Result<const NftApi*> LoadNftApi() {
+  static const Result<NftApi> api = []() -> Result<NftApi> {
+    void* lib = ::dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) return Error::Unsupported(std::string("open nftables: ") + ::dlerror() + " (install libnftables1)");
+    NftApi a{};
+    auto sym = [&](const char* name, auto& fn) -> bool {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(lib, name));
+      return fn != nullptr;
+    };
+    if (!sym("nft_ctx_new", a.ctx_new) || !sym("nft_ctx_free", a.ctx_free) ||
+        !sym("nft_ctx_buffer_output", a.buffer_output) || !sym("nft_ctx_buffer_error", a.buffer_error) ||
+        !sym("nft_ctx_get_output_buffer", a.get_output_buffer) ||
+        !sym("nft_ctx_get_error_buffer", a.get_error_buffer) ||
+        !sym("nft_run_cmd_from_buffer", a.run_from_buffer) ||
+        !sym("nft_run_cmd_from_filename", a.run_from_filename))
+      return Error::Unsupported(std::string("open nftables: libnftables.so.1 lacks a symbol: ") + ::dlerror());
+    return a;
+  }();
+  if (!api) return api.error();
+  return &*api;
+}
+
+}  // namespace
+
+void Nft::CtxDeleter::operator()(nft_ctx* ctx) const {
+  if (auto api = LoadNftApi(); api) (*api)->ctx_free(ctx);
+}
 
 Result<Nft> Nft::Open() {
   // libnftables 1.0.6 exit()s the process when it cannot open its netlink
@@ -406,10 +450,11 @@ Result<Nft> Nft::Open() {
     UniqueFd probe(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
     if (!probe) return Error::FromErrno(errno, "open nftables: netfilter netlink socket");
   }
-  nft_ctx* raw = nft_ctx_new(NFT_CTX_DEFAULT);
+  RAMPART_ASSIGN_OR_RETURN(const NftApi* api, LoadNftApi());
+  nft_ctx* raw = api->ctx_new(NFT_CTX_DEFAULT);
   if (raw == nullptr) return Error::Internal("open nftables: nft_ctx_new failed");
   Nft nft(raw);
-  if (nft_ctx_buffer_output(raw) != 0 || nft_ctx_buffer_error(raw) != 0) {
+  if (api->buffer_output(raw) != 0 || api->buffer_error(raw) != 0) {
     return Error::Internal("open nftables: cannot buffer output");
   }
   return nft;
@@ -418,16 +463,17 @@ Result<Nft> Nft::Open() {
 Status Nft::RunScript(const std::string& what, const std::string& script) {
   // Run from a file (a memfd) rather than a buffer: then nft's errors carry
   // the line number and the right source line.
+  RAMPART_ASSIGN_OR_RETURN(const NftApi* api, LoadNftApi());
   int rc = -1;
   UniqueFd memfd(::memfd_create("rampart-nft", MFD_CLOEXEC));
   const std::string path = "/proc/self/fd/" + std::to_string(memfd.get());
   if (memfd && WriteAll(memfd.get(), script, "write nft script") &&
       ::access(path.c_str(), R_OK) == 0) {
-    rc = nft_run_cmd_from_filename(ctx_.get(), path.c_str());
+    rc = api->run_from_filename(ctx_.get(), path.c_str());
   } else {
-    rc = nft_run_cmd_from_buffer(ctx_.get(), script.c_str());
+    rc = api->run_from_buffer(ctx_.get(), script.c_str());
   }
-  const std::string errors = nft_ctx_get_error_buffer(ctx_.get());
+  const std::string errors = api->get_error_buffer(ctx_.get());
   if (rc == 0) return Ok();
   const std::string text = FormatNftErrors(errors);
   // Failures the kernel reports ("could not process rule: ...") are system
@@ -438,9 +484,10 @@ Status Nft::RunScript(const std::string& what, const std::string& script) {
 }
 
 Result<std::string> Nft::RunForOutput(const std::string& what, const std::string& script) {
-  nft_ctx_get_output_buffer(ctx_.get());  // drop anything left over
+  RAMPART_ASSIGN_OR_RETURN(const NftApi* api, LoadNftApi());
+  api->get_output_buffer(ctx_.get());  // drop anything left over
   RAMPART_TRY(RunScript(what, script));
-  return std::string(nft_ctx_get_output_buffer(ctx_.get()));
+  return std::string(api->get_output_buffer(ctx_.get()));
 }
 
 Status Nft::Run(const std::string& script) { return RunScript("run nft script", script); }
