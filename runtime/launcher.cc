@@ -260,8 +260,10 @@ Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
   // independent: they run side by side, on a thread and here.
   Status joined = Ok();
   std::thread cgroup_join;
-  if (late_cgroup) {
+  if (late_cgroup && req.join_networks) {
     cgroup_join = std::thread([&] { joined = req.cgroup->AddProcess(pid); });
+  } else if (late_cgroup) {
+    joined = req.cgroup->AddProcess(pid);
   }
   Status wired = Ok();
   if (req.join_networks) {
