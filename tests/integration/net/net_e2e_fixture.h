@@ -112,17 +112,8 @@ class NetE2eTest : public ::testing::Test {
       if (pid > 0 && kill(pid, 0) == 0) out.push_back(pid);
     }
     // Also any dnsmasq whose command line names our run dir.
-    if (DIR* d = opendir("/proc")) {
-      while (dirent* e = readdir(d)) {
-        pid_t pid = std::atoi(e->d_name);
-        if (pid <= 0) continue;
-        auto cmd = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
-        if (cmd && Has(*cmd, "dnsmasq") && Has(*cmd, dir_) &&
-            std::find(out.begin(), out.end(), pid) == out.end())
-          out.push_back(pid);
-      }
-      closedir(d);
-    }
+    for (pid_t pid : LiveProcesses({"dnsmasq"}, dir_))
+      if (std::find(out.begin(), out.end(), pid) == out.end()) out.push_back(pid);
     return out;
   }
 

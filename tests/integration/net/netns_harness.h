@@ -6,20 +6,25 @@
 // setns()es (network namespaces are per thread).
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "base/atomic_file.h"
 #include "base/result.h"
 #include "base/spawn.h"
 #include "base/unique_fd.h"
@@ -55,6 +60,35 @@ inline std::string Out(const Result<CommandOutput>& r) {
 }
 
 inline bool Succeeded(const Result<CommandOutput>& r) { return r && ExitCodeFromWaitStatus(r->status) == 0; }
+
+// Live (not zombie) processes whose argv[0] has one of `names` as its base
+// name and one of whose arguments contains `needle` (a test's run dir): the
+// daemons a test started, found even when their pid files are gone. A
+// zombie's cmdline reads empty, so zombies never match.
+inline std::vector<pid_t> LiveProcesses(std::initializer_list<std::string_view> names, const std::string& needle) {
+  std::vector<pid_t> out;
+  DIR* d = ::opendir("/proc");
+  if (d == nullptr) return out;
+  while (dirent* e = ::readdir(d)) {
+    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid <= 0) continue;
+    auto text = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+    if (!text || text->empty()) continue;
+    std::vector<std::string> args;
+    for (size_t pos = 0; pos < text->size();) {
+      size_t end = text->find('\0', pos);
+      if (end == std::string::npos) end = text->size();
+      args.push_back(text->substr(pos, end - pos));
+      pos = end + 1;
+    }
+    const std::string base = args[0].substr(args[0].rfind('/') + 1);
+    if (std::find(names.begin(), names.end(), base) == names.end()) continue;
+    if (std::any_of(args.begin() + 1, args.end(), [&](const std::string& a) { return a.find(needle) != std::string::npos; }))
+      out.push_back(pid);
+  }
+  ::closedir(d);
+  return out;
+}
 
 class TestNetns {
  public:

@@ -68,22 +68,7 @@ bool Alive(pid_t pid) {
 // line mentions `needle` anywhere. Independent of OvsDaemon's own identity
 // check on purpose.
 std::vector<pid_t> OvsProcessesNaming(const std::string& needle) {
-  std::vector<pid_t> out;
-  DIR* d = ::opendir("/proc");
-  if (d == nullptr) return out;
-  while (dirent* e = ::readdir(d)) {
-    Result<uint64_t> pid = ParseUint64(e->d_name);
-    if (!pid) continue;
-    const std::vector<std::string> args = Cmdline(static_cast<pid_t>(*pid));
-    if (args.empty()) continue;
-    const std::string base = args[0].substr(args[0].rfind('/') + 1);
-    if (base != "ovsdb-server" && base != "ovs-vswitchd") continue;
-    if (std::any_of(args.begin(), args.end(),
-                    [&](const std::string& a) { return a.find(needle) != std::string::npos; }))
-      out.push_back(static_cast<pid_t>(*pid));
-  }
-  ::closedir(d);
-  return out;
+  return rampart::testing_support::LiveProcesses({"ovsdb-server", "ovs-vswitchd"}, needle);
 }
 
 std::string Describe(const std::vector<pid_t>& pids) {

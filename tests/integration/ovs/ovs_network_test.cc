@@ -21,17 +21,9 @@ class OvsNetworkTest : public NetE2eTest {
     auto st = Rampart({"ovs", "stop"});
     EXPECT_EQ(Code(st), 0) << Describe(st);
     // No OVS daemon of ours may survive.
-    if (DIR* d = opendir("/proc")) {
-      while (dirent* e = readdir(d)) {
-        pid_t pid = std::atoi(e->d_name);
-        if (pid <= 0) continue;
-        auto cmd = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
-        if (cmd && Has(*cmd, "ovs") && Has(*cmd, dir_)) {
-          ADD_FAILURE() << "OVS process " << pid << " survived: " << *cmd;
-          kill(pid, SIGKILL);
-        }
-      }
-      closedir(d);
+    for (pid_t pid : LiveProcesses({"ovsdb-server", "ovs-vswitchd"}, dir_)) {
+      ADD_FAILURE() << "OVS process " << pid << " survived";
+      kill(pid, SIGKILL);
     }
   }
   CommandOutput Vsctl(std::vector<std::string> args) {

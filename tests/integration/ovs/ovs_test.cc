@@ -64,24 +64,7 @@ std::string Tail(const std::string& path, size_t lines) {
 // Live (not zombie) ovsdb-server / ovs-vswitchd processes whose command
 // line mentions `run_dir`.
 std::vector<pid_t> OvsProcessesOf(const std::string& run_dir) {
-  std::vector<pid_t> out;
-  Result<CommandOutput> ls = RunCommand({"ls", "/proc"});
-  if (!ls) return out;
-  for (const std::string& name : Split(ls->out, '\n')) {
-    Result<uint64_t> pid = ParseUint64(name);
-    if (!pid) continue;
-    Result<std::string> cmdline = ReadFile("/proc/" + name + "/cmdline");
-    Result<std::string> stat = ReadFile("/proc/" + name + "/stat");
-    if (!cmdline || !stat || cmdline->find(run_dir) == std::string::npos) continue;
-    size_t paren = stat->rfind(')');
-    if (paren == std::string::npos || paren + 2 >= stat->size() || (*stat)[paren + 2] == 'Z')
-      continue;
-    std::string argv0 = cmdline->substr(0, cmdline->find('\0'));
-    if (argv0.find("ovsdb-server") != std::string::npos ||
-        argv0.find("ovs-vswitchd") != std::string::npos)
-      out.push_back(static_cast<pid_t>(*pid));
-  }
-  return out;
+  return rampart::testing_support::LiveProcesses({"ovsdb-server", "ovs-vswitchd"}, run_dir);
 }
 
 // A temporary directory, removed however the test ends.
