@@ -75,4 +75,9 @@ Result<uint64_t> ParseUint64(std::string_view text) {
   return value;
 }
 
+std::string FirstLine(std::string_view text) {
+  std::string_view t = Trim(text);
+  return std::string(Trim(t.substr(0, t.find('\n'))));
+}
+
 }  // namespace rampart

@@ -20,6 +20,9 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 // Strips ASCII whitespace (space, \t, \n, \v, \f, \r) from both ends.
 std::string_view Trim(std::string_view text);
 
+// The first line of `text`, trimmed, for error messages ("" for none).
+std::string FirstLine(std::string_view text);
+
 // Parses a whole string as an unsigned 64-bit integer: decimal ("42") or
 // hexadecimal with a 0x/0X prefix ("0x2a"). Rejects empty input, signs,
 // whitespace, trailing garbage and values above UINT64_MAX (kInvalid).

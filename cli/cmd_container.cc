@@ -1,4 +1,5 @@
-// rampart create|start|run|stop|kill|freeze|unfreeze|ls|info|attach|exec|logs|destroy|gc
+// rampart create|start|run|stop|kill|freeze|unfreeze|ls|info|attach|exec|logs|destroy|gc,
+// checkpoint [ls|rm]|restore|migrate
 #include <signal.h>
 #include <unistd.h>
 
@@ -249,6 +250,93 @@ Result<int> Gc(Context& ctx, const ParsedArgs&) {
   return 0;
 }
 
+std::string MiB(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / 1048576.0);
+  return buf;
+}
+
+nlohmann::json CheckpointJson(const runtime::CheckpointMeta& m) {
+  nlohmann::json eps = nlohmann::json::array();
+  for (const auto& e : m.endpoints) eps.push_back({{"network", e.network}, {"ifname", e.ifname}, {"ip", e.ip}, {"mac", e.mac}});
+  return {{"container", m.container}, {"checkpoint", m.name}, {"created_at", m.created_at},
+          {"image_bytes", m.image_bytes}, {"criu_version", m.criu_version}, {"policy_hash", m.policy_hash},
+          {"leave_running", m.leave_running}, {"endpoints", eps}};
+}
+
+Result<int> Checkpoint(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  runtime::CheckpointOptions o;
+  o.name = a.Get("name");
+  o.leave_running = a.Has("leave-running");
+  o.export_path = a.Get("export");
+  o.progress = true;
+  RAMPART_ASSIGN_OR_RETURN(auto meta, Manager(ctx).Checkpoint(name, o));
+  std::string human = "checkpointed " + name + " as " + meta.name + " (" + MiB(meta.image_bytes) + ")" +
+                      (o.leave_running ? ", still running" : ", stopped") +
+                      (o.export_path.empty() ? "" : ", exported to " + o.export_path) + "\n";
+  Emit(ctx.format, CheckpointJson(meta), human);
+  return 0;
+}
+
+Result<int> CheckpointLs(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  RAMPART_ASSIGN_OR_RETURN(auto list, Manager(ctx).ListCheckpoints(name));
+  nlohmann::json j = nlohmann::json::array();
+  std::vector<std::vector<std::string>> rows = {{"CHECKPOINT", "CREATED", "SIZE", "ADDRESSES"}};
+  for (const auto& l : list) {
+    if (!l.meta) {
+      j.push_back({{"checkpoint", l.name}, {"error", l.error}});
+      rows.push_back({l.name, "-", "-", "damaged: " + l.error});
+      continue;
+    }
+    j.push_back(CheckpointJson(*l.meta));
+    char when[32];
+    time_t t = static_cast<time_t>(l.meta->created_at);
+    tm tmv{};
+    gmtime_r(&t, &tmv);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%SZ", &tmv);
+    std::string ips;
+    for (const auto& e : l.meta->endpoints) ips += (ips.empty() ? "" : ",") + e.ip;
+    rows.push_back({l.name, when, MiB(l.meta->image_bytes), ips.empty() ? "-" : ips});
+  }
+  Emit(ctx.format, j, list.empty() ? "no checkpoints of " + name + "\n" : FormatTable(rows));
+  return 0;
+}
+
+Result<int> CheckpointRm(Context& ctx, const ParsedArgs& a) {
+  if (a.positional.size() != 2) return Error::Invalid("expected NAME CHECKPOINT (see --help)");
+  RAMPART_TRY(Manager(ctx).RemoveCheckpoint(a.positional[0], a.positional[1]));
+  Emit(ctx.format, {{"container", a.positional[0]}, {"checkpoint", a.positional[1]}, {"removed", true}},
+       "removed checkpoint " + a.positional[1] + " of " + a.positional[0] + "\n");
+  return 0;
+}
+
+Result<int> Restore(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  runtime::RestoreOptions o;
+  o.from = a.Get("from");
+  o.import_path = a.Get("import");
+  if (!o.from.empty() && !o.import_path.empty()) return Error::Invalid("--from and --import exclude each other");
+  RAMPART_ASSIGN_OR_RETURN(auto from, Manager(ctx).Restore(name, o));
+  Emit(ctx.format, {{"name", name}, {"state", "running"}, {"checkpoint", from}},
+       "restored " + name + " from " + from + "\n");
+  return 0;
+}
+
+Result<int> Migrate(Context& ctx, const ParsedArgs& a) {
+  RAMPART_ASSIGN_OR_RETURN(auto name, Name(a));
+  runtime::MigrateOptions o;
+  o.to_root = a.Get("to");
+  o.to_run = a.Get("to-run");
+  o.to_netns = a.Get("to-netns");
+  if (o.to_root.empty()) return Error::Invalid("migrate needs --to ROOT");
+  RAMPART_TRY(Manager(ctx).Migrate(name, o));
+  Emit(ctx.format, {{"name", name}, {"root", o.to_root}, {"state", "running"}},
+       "migrated " + name + " to " + o.to_root + "\n");
+  return 0;
+}
+
 const std::vector<OptSpec> kCreateOptions = {
     {"template", 't', true, "TEMPLATE", "busybox (default) or dir:PATH"},
     {"profile", 0, true, "PROFILE", "security profile (default: default)"},
@@ -288,6 +376,29 @@ std::vector<Command> ContainerCommands() {
   c.push_back({"console", "NAME", "connect to the terminal of a running tty container (detach: Ctrl-a q)", "", {}, Console});
   c.push_back({"destroy", "NAME [-f]", "remove a stopped container (with -f: stop it first)", "",
                {{"force", 'f', false, "", "stop a running container, remove a broken one"}}, Destroy});
+  c.push_back({"checkpoint", "NAME [--name CKPT] [--leave-running] [--export FILE.tar.zst]",
+               "save a running container to disk with CRIU (stops it unless --leave-running)",
+               "The checkpoint keeps the process tree, established TCP connections, file locks and\n"
+               "the network endpoints (addresses, MACs); 'rampart restore' brings it back.",
+               {{"name", 0, true, "CKPT", "checkpoint name (default ckpt-YYYYMMDD-HHMMSS)"},
+                {"leave-running", 0, false, "", "keep the container running after the dump"},
+                {"export", 0, true, "FILE", "also write a .tar.zst with config, policy, rootfs and images"}},
+               Checkpoint});
+  c.push_back({"checkpoint ls", "NAME", "list a container's checkpoints", "", {}, CheckpointLs});
+  c.push_back({"checkpoint rm", "NAME CHECKPOINT", "remove a checkpoint", "", {}, CheckpointRm});
+  c.push_back({"restore", "NAME [--from CKPT | --import FILE]",
+               "restore a checkpointed container (network rewired first, then a fresh monitor)", "",
+               {{"from", 0, true, "CKPT", "checkpoint to restore (default: the newest)"},
+                {"import", 0, true, "FILE", "restore from 'checkpoint --export' output (creates the container)"}},
+               Restore});
+  c.push_back({"migrate", "NAME --to ROOT [--to-run DIR] [--to-netns FILE]",
+               "checkpoint, move and restore a container under another rampart root",
+               "On failure the container is restored where it was. Between two machines use\n"
+               "'checkpoint --export' and 'restore --import' (docs/checkpointing.md).",
+               {{"to", 0, true, "ROOT", "the other rampart state root"},
+                {"to-run", 0, true, "DIR", "its run dir (RAMPART_RUN there)"},
+                {"to-netns", 0, true, "FILE", "restore inside this network namespace (e.g. /run/netns/hostb)"}},
+               Migrate});
   c.push_back({"gc", "", "remove leftovers of crashed runs (only rampart's own cgroups and directories)", "", {}, Gc});
   return c;
 }

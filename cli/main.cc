@@ -70,7 +70,7 @@ bool LaunchesIntoContainer(const std::vector<std::string>& args) {
       ++i;  // a global option's value, not the verb
       continue;
     }
-    if (a == "run" || a == "start" || a == "attach" || a == "exec") return true;
+    if (a == "run" || a == "start" || a == "attach" || a == "exec" || a == "restore" || a == "migrate") return true;
     if (!a.starts_with("-")) return false;  // the first word is the verb
   }
   return false;

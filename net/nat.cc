@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <nftables/libnftables.h>
 #include <sys/mman.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "base/unique_fd.h"
@@ -534,6 +536,47 @@ Status EnableIpForwarding() {
   if (!fd) return Error::FromErrno(errno, what + ": open " + path + " for writing");
   if (Status s = WriteAll(fd.get(), "1\n", "write " + path); !s) return s.error().Wrap(what);
   return Ok();
+}
+
+}  // namespace rampart::net
+
+namespace rampart::net {
+namespace {
+
+// Runs `script` with a libnftables context opened inside `netns_fd`.
+Status RunNftIn(int netns_fd, const std::string& what, const std::string& script) {
+  Status result = Ok();
+  std::thread worker([&] {
+    if (::setns(netns_fd, CLONE_NEWNET) != 0) {
+      result = Error::FromErrno(errno, what + ": enter the network namespace");
+      return;
+    }
+    auto nft = Nft::Open();
+    if (!nft) {
+      result = nft.error().Wrap(what);
+      return;
+    }
+    if (auto st = nft->Run(script); !st) result = st.error().Wrap(what);
+  });
+  worker.join();
+  return result;
+}
+
+}  // namespace
+
+Status HoldTraffic(int netns_fd) {
+  const std::string t = std::string("table inet ") + kHoldTable;
+  return RunNftIn(netns_fd, "hold traffic",
+                  t + " {}\ndelete " + t + "\n" + t +
+                      " {\n"
+                      "  chain in { type filter hook input priority -400; policy accept; iifname != \"lo\" drop; }\n"
+                      "  chain out { type filter hook output priority -400; policy accept; oifname != \"lo\" drop; }\n"
+                      "}\n");
+}
+
+Status ReleaseTraffic(int netns_fd) {
+  const std::string t = std::string("table inet ") + kHoldTable;
+  return RunNftIn(netns_fd, "release traffic", t + " {}\ndelete " + t + "\n");
 }
 
 }  // namespace rampart::net

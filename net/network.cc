@@ -507,6 +507,27 @@ Result<Endpoint> NetworkManager::Attach(const NetAttachment& a, const std::strin
   return ep;
 }
 
+Result<Endpoint> NetworkManager::Describe(const NetAttachment& a, const std::string& container) const {
+  RAMPART_ASSIGN_OR_RETURN(auto spec, Get(a.network));
+  Endpoint ep;
+  ep.network = spec.name;
+  ep.container = container;
+  ep.ifname = a.ifname.empty() ? "eth0" : a.ifname;
+  ep.host_ifname = HostVethName(spec.name, container);
+  if (!spec.subnet) {
+    ep.mac = a.mac.empty() ? DeriveMac(spec.name, container) : a.mac;
+    return ep;
+  }
+  RAMPART_ASSIGN_OR_RETURN(auto ipam, Ipam::Open(Dir(spec.name), spec));
+  RAMPART_ASSIGN_OR_RETURN(auto lease, ipam.Find(container));
+  if (!lease) return Error::NotFound("container " + container + " holds no address on network " + spec.name);
+  ep.ip = lease->ip.ToString();
+  ep.prefix = spec.subnet->prefix();
+  ep.mac = lease->mac;
+  ep.gateway = spec.gateway ? spec.gateway->ToString() : "";
+  return ep;
+}
+
 Status NetworkManager::Detach(const std::string& network, const std::string& container, bool netns_gone) {
   Status result = Ok();
   // Deleting a veth costs the kernel a grace period (~15 ms); when the

@@ -120,6 +120,10 @@ class NetworkManager {
   // port forwards. A failure undoes what this call made.
   Result<Endpoint> Attach(const NetAttachment& a, const std::string& container, int netns_fd, bool default_route,
                           const std::vector<std::string>& publish);
+  // What Attach gave (or would give) `container` on `a.network`, without
+  // changing anything: its interface name, its address and MAC from IPAM
+  // (kNotFound if it holds none on a network with a subnet).
+  Result<Endpoint> Describe(const NetAttachment& a, const std::string& container) const;
   // Undoes Attach on stop: the host veth and the port forwards. The address
   // stays. With `netns_gone` (the container's processes are all gone) the
   // veth is left to the kernel, which removes the pair with the namespace.

@@ -511,6 +511,7 @@ Result<Cgroup> CgroupManager::Create(const std::string& name, const CgroupLimits
     }
     made.push_back(dir);
     cg.dirs_.push_back(dir);
+    cg.placements_.push_back({h.controllers, h.v2, dir.substr(h.mount_point.size())});
     if (h.v2) cg.v2_dir_ = dir;
     if (!h.v2) {
       if (Contains(h.controllers, "memory")) cg.memory_dir_ = dir;
@@ -574,6 +575,7 @@ Result<Cgroup> CgroupManager::Open(const std::string& name) const {
     if (first.empty()) first = dir;
     if (!IsDir(dir)) continue;
     cg.dirs_.push_back(dir);
+    cg.placements_.push_back({h.controllers, h.v2, dir.substr(h.mount_point.size())});
     if (h.v2) {
       cg.v2_dir_ = dir;
       if (mode_ == CgroupMode::kV2) {

@@ -157,6 +157,16 @@ class Cgroup {
   };
   Result<Stats> ReadStats() const;
 
+  // The directory the freezer acts on: v1 freezer, else the v2 one ("" if neither).
+  std::string FreezerPath() const { return !freezer_dir_.empty() ? freezer_dir_ : v2_dir_; }
+  // Where the container's cgroup sits in each hierarchy, relative to the
+  // hierarchy's mount point ("/rampart/web"), e.g. for CRIU's --cgroup-root.
+  struct Placement {
+    std::vector<std::string> controllers;  // {} for the v2 tree
+    bool v2 = false;
+    std::string relative;
+  };
+  const std::vector<Placement>& Placements() const { return placements_; }
   const std::string& name() const { return name_; }
   // Every directory of this container (deduplicated), for tests and `info`.
   std::vector<std::string> Paths() const { return dirs_; }
@@ -172,6 +182,7 @@ class Cgroup {
   std::string name_;
   CgroupMode mode_ = CgroupMode::kV2;
   std::vector<std::string> dirs_;  // every directory, deduplicated
+  std::vector<Placement> placements_;
   std::string memory_dir_;         // "" when the controller is absent
   std::string pids_dir_;
   std::string cpu_dir_;

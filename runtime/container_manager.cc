@@ -27,13 +27,15 @@
 #include "runtime/policy_apply.h"
 #include "runtime/monitor.h"
 #include "runtime/networking.h"
+#include "runtime/manager_internal.h"
 #include "runtime/template.h"
 #include "security/audit.h"
 #include "security/compiled_policy.h"
 #include "security/resolver.h"
 
 namespace rampart::runtime {
-namespace {
+using namespace detail;
+namespace detail {
 
 // The lock file is removed by destroy (while held), so a lock taken on a
 // file that has since been unlinked or replaced is retried.
@@ -192,7 +194,7 @@ bool WaitPidfd(int fd, int timeout_ms) {
   return rc > 0;
 }
 
-}  // namespace
+}  // namespace detail
 
 Status ContainerManager::Create(const CreateOptions& o) {
   RAMPART_TRY(ValidateName(o.name));
@@ -258,16 +260,8 @@ Status ContainerManager::Create(const CreateOptions& o) {
   return Ok();
 }
 
-namespace {
+namespace detail {
 
-struct Prepared {
-  ContainerSpec spec;
-  security::CompiledPolicy policy;
-  Cgroup cgroup;
-};
-
-// `created`: the spec and policy this process just created the container
-// with (the files on disk say the same), or null to read them.
 Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std::string& name, Logger& log,
                          PolicyMemo& memo, const std::pair<ContainerSpec, security::CompiledPolicy>* created) {
   ContainerSpec spec;
@@ -290,13 +284,18 @@ Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std:
   return Prepared{std::move(spec), std::move(policy), std::move(cgroup)};
 }
 
-}  // namespace
+}  // namespace detail
 
 Status ContainerManager::Start(const std::string& name) {
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
   FaultPoint("start:locked");
   RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_, policy_memo_, Created(name)));
   FaultPoint("start:cgroup-created");
+  return StartMonitor(name, std::move(prepared), std::nullopt);
+}
+
+Status ContainerManager::StartMonitor(const std::string& name, Prepared prepared,
+                                      std::optional<MonitorSetup::Restore> restore) {
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) != 0) {
     (void)prepared.cgroup.Destroy();
@@ -324,7 +323,7 @@ Status ContainerManager::Start(const std::string& name) {
     if (null_fd > 2) close(null_fd);
     Logger quiet(2, LogLevel::kError);
     MonitorSetup setup{paths_, std::move(prepared.spec), std::move(prepared.policy), std::move(prepared.cgroup), false,
-                       ready_wr.release()};
+                       ready_wr.release(), std::move(restore)};
     auto rc = RunMonitor(std::move(setup), quiet);
     _exit(rc ? 0 : 1);
   }
@@ -343,9 +342,10 @@ Status ContainerManager::Start(const std::string& name) {
     }
     reply.append(buf, n);
   }
+  const std::string verb = restore ? "restore " : "start ";
   if (reply.starts_with("OK")) return Ok();
-  if (reply.starts_with("ERR ")) return Error::Internal("start " + name + ": " + reply.substr(4));
-  return Error::Internal("start " + name + ": the monitor died before the container ran");
+  if (reply.starts_with("ERR ")) return Error::Internal(verb + name + ": " + reply.substr(4));
+  return Error::Internal(verb + name + ": the monitor died before the container ran");
 }
 
 Result<int> ContainerManager::RunForeground(const std::string& name) {
@@ -355,7 +355,8 @@ Result<int> ContainerManager::RunForeground(const std::string& name) {
     (void)prepared.cgroup.Destroy();
     return st.error();
   }
-  MonitorSetup setup{paths_, std::move(prepared.spec), std::move(prepared.policy), std::move(prepared.cgroup), true, -1};
+  MonitorSetup setup{paths_, std::move(prepared.spec), std::move(prepared.policy), std::move(prepared.cgroup), true, -1,
+                     std::nullopt};
   return RunMonitor(std::move(setup), log_);
 }
 

@@ -10,12 +10,17 @@
 
 #include "base/log.h"
 #include "base/result.h"
+#include "runtime/checkpoint.h"
 #include "runtime/container_spec.h"
+#include "runtime/monitor.h"
 #include "runtime/paths.h"
 #include "runtime/state_store.h"
 #include "security/compiled_policy.h"
 
 namespace rampart::runtime {
+namespace detail {
+struct Prepared;
+}
 
 struct CreateOptions {
   std::string name;
@@ -35,6 +40,34 @@ struct ContainerInfo {
   ContainerSpec spec;
   std::string error;           // set when the state or config could not be read
   int64_t uptime_seconds = 0;  // running containers
+};
+
+struct CheckpointOptions {
+  std::string name;         // "" = ckpt-YYYYMMDD-HHMMSS (UTC)
+  bool leave_running = false;
+  std::string export_path;  // also write FILE.tar.zst (container config, policy, rootfs, images)
+  bool progress = false;    // show the bytes dumped so far on stderr
+};
+
+struct RestoreOptions {
+  std::string from;         // checkpoint name; "" = the newest
+  std::string import_path;  // restore from an exported archive (creating the container if needed)
+};
+
+// Where `migrate` sends a container: another rampart state root, with its
+// own run dir, seen from another network namespace (on one machine: a
+// second test host; between machines see docs/checkpointing.md).
+struct MigrateOptions {
+  std::string to_root;
+  std::string to_run;    // "" = the target's default (RAMPART_RUN as inherited)
+  std::string to_netns;  // "" = this one; else a netns file (/run/netns/NAME)
+};
+
+struct CheckpointListing {
+  std::string name;
+  std::string dir;
+  std::optional<CheckpointMeta> meta;
+  std::string error;  // set when meta.json could not be read
 };
 
 struct GcReport {
@@ -67,9 +100,25 @@ class ContainerManager {
   // console (detach with Ctrl-a q). Returns true if the user detached.
   Result<bool> Console(const std::string& name, int in_fd, int out_fd);
   Result<GcReport> Gc();
+
+  // container_checkpoint.cc. Returns what was written.
+  Result<CheckpointMeta> Checkpoint(const std::string& name, const CheckpointOptions& options);
+  Result<std::vector<CheckpointListing>> ListCheckpoints(const std::string& name) const;
+  Status RemoveCheckpoint(const std::string& name, const std::string& checkpoint);
+  // Returns the checkpoint restored from.
+  Result<std::string> Restore(const std::string& name, const RestoreOptions& options);
+  Status Export(const std::string& name, const std::string& checkpoint, const std::string& file);
+  // Unpacks an export into this root: a new container (config, policy,
+  // rootfs) or a stopped one with the same policy; returns the checkpoint.
+  Result<std::string> Import(const std::string& name, const std::string& file);
+  Status Migrate(const std::string& name, const MigrateOptions& options);
   const Paths& paths() const { return paths_; }
 
  private:
+  // Forks the daemonized monitor; returns once the payload runs (or was restored).
+  Status StartMonitor(const std::string& name, detail::Prepared prepared,
+                      std::optional<MonitorSetup::Restore> restore);
+
   Paths paths_;
   StateStore store_;
   Logger& log_;

@@ -210,12 +210,14 @@ class Parser {
       RAMPART_TRY(CheckMap(
           root, "defaults",
           {"command", "env", "cwd", "user", "additional_gids", "hostname", "namespaces",
-           "default_idmap", "mounts", "limits", "profile", "networks", "publish", "tty", "allow_dangerous"}));
+           "default_idmap", "mounts", "limits", "profile", "networks", "publish", "tty", "allow_dangerous",
+           "criu"}));
     } else {
       RAMPART_TRY(CheckMap(root, "container config",
                            {"name", "rootfs", "template", "command", "env", "cwd", "user",
                             "additional_gids", "hostname", "namespaces", "idmap", "mounts",
-                            "limits", "profile", "networks", "publish", "tty", "allow_dangerous"}));
+                            "limits", "profile", "networks", "publish", "tty", "allow_dangerous",
+                            "criu"}));
     }
     ContainerSpec& s = st_.spec;
     for (const auto& kv : root) {
@@ -277,6 +279,9 @@ class Parser {
           if (n.empty()) return Err(v, "networks entries must not be empty");
       } else if (key == "publish") {
         RAMPART_ASSIGN_OR_RETURN(s.publish, StrList(v, "publish"));
+      } else if (key == "criu") {
+        RAMPART_ASSIGN_OR_RETURN(s.criu, Str(v, "criu"));
+        RAMPART_TRY(AbsPath(v, s.criu, "criu"));
       } else if (key == "tty") {
         RAMPART_ASSIGN_OR_RETURN(s.tty, Bool(v, "tty"));
       } else if (key == "allow_dangerous") {
@@ -714,6 +719,7 @@ std::string SerializeContainerSpec(const ContainerSpec& s) {
   list("networks", s.networks);
   list("publish", s.publish);
   out << YAML::Key << "tty" << YAML::Value << s.tty;
+  if (!s.criu.empty()) str("criu", s.criu);
   out << YAML::Key << "allow_dangerous" << YAML::Value << s.allow_dangerous;
   out << YAML::EndMap;
   return std::string("# written by rampart create; see docs/container-config.md\n") + out.c_str() +

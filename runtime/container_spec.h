@@ -63,6 +63,7 @@ struct ContainerSpec {
   std::vector<std::string> publish;  // "HOSTPORT:CTRPORT[/tcp|udp]" on the first network
   bool tty = false;
   bool allow_dangerous = false;  // start even if the profile audit has high findings
+  std::string criu;              // the criu binary for checkpoints ("" = search: docs/checkpointing.md)
   bool operator==(const ContainerSpec&) const = default;
 };
 

@@ -34,12 +34,6 @@ std::string LastNonEmptyLine(std::string_view text) {
   return last;
 }
 
-// The first line of `text`, trimmed, for error messages.
-std::string FirstLine(std::string_view text) {
-  std::string_view t = Trim(text);
-  return std::string(Trim(t.substr(0, t.find('\n'))));
-}
-
 }  // namespace
 
 Result<std::string> ParseCriuVersion(const std::string& text) {

@@ -8,6 +8,8 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -149,6 +151,13 @@ Identity IdentityOf(const ContainerSpec& spec) {
   rootfs_fd.reset();
   if (spec.namespaces.net) {
     if (auto st = LoopbackUp(); !st) fail("network", st.error());
+  }
+  if (req.stdin_null_inside) {
+    UniqueFd null_fd(open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    struct stat st {};
+    if (!null_fd || fstat(null_fd.get(), &st) != 0) fail("stdio", Error::FromErrno(errno, "open the container's /dev/null"));
+    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) fail("stdio", Error::Invalid("/dev/null in the container is not the null device"));
+    if (dup2(null_fd.get(), 0) < 0) fail("stdio", Error::FromErrno(errno, "dup2 /dev/null"));
   }
   if (auto st = EnterCwd(spec.cwd); !st) fail("cwd", st.error());
   FaultPoint("init:before-policy");

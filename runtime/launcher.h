@@ -28,6 +28,10 @@ struct LaunchRequest {
   RootfsPlan rootfs;
   const Cgroup* cgroup = nullptr;  // joined before the child runs any container code
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // the payload's stdio
+  // stdin becomes the container's own /dev/null (opened after pivot_root),
+  // so that no descriptor of the payload points outside its mount namespace
+  // (CRIU can dump it; stdin_fd is ignored).
+  bool stdin_null_inside = false;
   bool kill_on_parent_death = true;  // PR_SET_PDEATHSIG(SIGKILL): the container follows its monitor
   // Called in the parent once the child exists (its namespaces too), while
   // the child sets up its rootfs; the child execs nothing before this

@@ -47,6 +47,16 @@ Result<UniqueFd> ListenControlSocket(const std::string& path) {
   return fd;
 }
 
+// One read from the payload's output pipe into the log; false at EOF (or
+// nothing more to read on a non-blocking pipe).
+bool CopyOutput(int from, int log) {
+  char buf[8192];
+  ssize_t n = read(from, buf, sizeof buf);
+  if (n <= 0) return false;
+  if (log >= 0) (void)!write(log, buf, n);
+  return true;
+}
+
 void SendLine(int fd, const std::string& line) {
   std::string l = line + "\n";
   (void)!send(fd, l.data(), l.size(), MSG_NOSIGNAL);
@@ -81,6 +91,9 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   state.monitor_pid = getpid();
   if (auto t = StateStore::ProcessStartTime(getpid()); t) state.monitor_start_time = *t;
   state.cgroup_paths = setup.cgroup.Paths();
+  state.stdio = setup.foreground ? "inherited" : setup.spec.tty ? "terminal" : "log";
+  state.checkpoint.clear();
+  state.restored_from = setup.restore ? setup.restore->meta.name : "";
   state.exit_code.reset();
   state.exit_signal.reset();
   state.finished_at = 0;
@@ -119,9 +132,11 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   req.rootfs.new_cgroup_ns = setup.spec.namespaces.cgroup;
   req.cgroup = &setup.cgroup;
   std::vector<net::Endpoint> endpoints;
+  std::string resolv_conf;
   if (setup.spec.namespaces.net && !setup.spec.networks.empty()) {
     auto resolv = PrepareNetworks(setup.paths, setup.spec);
     if (!resolv) return fail(resolv.error());
+    resolv_conf = *resolv;
     // First, so that a bind of the user's own on /etc/resolv.conf wins.
     if (!resolv->empty())
       req.rootfs.binds.insert(req.rootfs.binds.begin(), BindMount{*resolv, "/etc/resolv.conf", true, "bind", {}});
@@ -137,12 +152,21 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
     if (!p) return fail(p.error());
     pty = std::move(*p);
   }
+  // Detached: stdin is the container's own /dev/null, stdout and stderr a
+  // pipe that we copy into the log (like conmon), so that every descriptor
+  // of the payload can be checkpointed.
+  UniqueFd out_rd, out_wr;
   if (!setup.foreground) {
-    null_in.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
     log_out.reset(open(setup.paths.LogFile(name).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
-    if (!null_in || !log_out) return fail(Error::FromErrno(errno, "open " + setup.paths.LogFile(name)));
-    req.stdin_fd = null_in.get();
-    req.stdout_fd = req.stderr_fd = log_out.get();
+    if (!log_out) return fail(Error::FromErrno(errno, "open " + setup.paths.LogFile(name)));
+    if (!pty) {
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) != 0) return fail(Error::FromErrno(errno, "pipe"));
+      out_rd.reset(p[0]);
+      out_wr.reset(p[1]);
+      req.stdin_null_inside = true;
+      req.stdout_fd = req.stderr_fd = out_wr.get();
+    }
   }
   if (pty) {
     req.stdin_fd = req.stdout_fd = req.stderr_fd = pty->slave.get();
@@ -154,7 +178,28 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   // The payload must not inherit our blocked signal mask.
   if (setup.foreground) sigprocmask(SIG_UNBLOCK, &mask, nullptr);
   FaultPoint("monitor:before-launch");
-  auto init = LaunchInit(req);
+  Result<LaunchedInit> init = Error::Internal("not launched");
+  if (setup.restore) {
+    RestoreRequest rr;
+    rr.criu = setup.restore->criu;
+    rr.paths = setup.paths;
+    rr.spec = &setup.spec;
+    rr.policy = &setup.policy;
+    rr.cgroup = &setup.cgroup;
+    rr.images_dir = setup.restore->images_dir;
+    rr.meta = setup.restore->meta;
+    rr.resolv_conf = resolv_conf;
+    rr.output_fd = out_wr.get();
+    auto restored = RestoreContainer(rr);
+    if (restored) {
+      endpoints = std::move(restored->endpoints);
+      init = std::move(restored->init);
+    } else {
+      init = restored.error();
+    }
+  } else {
+    init = LaunchInit(req);
+  }
   if (setup.foreground) sigprocmask(SIG_BLOCK, &mask, nullptr);
   if (!init) {
     if (setup.foreground) sigprocmask(SIG_UNBLOCK, &mask, nullptr);
@@ -162,7 +207,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   }
   null_in.reset();
   if (pty) pty->slave.reset();  // only the container holds the terminal now
-  else log_out.reset();
+  out_wr.reset();
   // Foreground with a tty: our terminal goes raw and is proxied to the pty.
   std::optional<ScopedRawMode> raw;
   if (pty && setup.foreground) raw.emplace(0);
@@ -195,6 +240,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
     if (control) fds.push_back({control->get(), POLLIN, 0});
     if (sigfd) fds.push_back({sigfd.get(), POLLIN, 0});
     if (pty && pty->master) fds.push_back({pty->master.get(), POLLIN, 0});
+    if (out_rd) fds.push_back({out_rd.get(), POLLIN, 0});
     if (console) fds.push_back({console.get(), POLLIN, 0});
     if (stdin_open) fds.push_back({0, POLLIN, 0});
     if (poll(fds.data(), fds.size(), -1) < 0) {
@@ -215,6 +261,8 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
         if (setup.foreground) (void)!write(1, buf, n);
         if (log_out) (void)!write(log_out.get(), buf, n);
         if (console && send(console.get(), buf, n, MSG_NOSIGNAL) < 0) console.reset();
+      } else if (out_rd && p.fd == out_rd.get()) {
+        if (!CopyOutput(out_rd.get(), log_out.get())) out_rd.reset();  // every writer is gone
       } else if ((console && p.fd == console.get()) || (stdin_open && p.fd == 0)) {
         char buf[4096];
         ssize_t n = read(p.fd, buf, sizeof buf);
@@ -267,6 +315,11 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
       if (setup.foreground) (void)!write(1, buf, n);
       if (log_out) (void)!write(log_out.get(), buf, n);
       if (console) (void)!send(console.get(), buf, n, MSG_NOSIGNAL);
+    }
+  }
+  if (out_rd) {
+    fcntl(out_rd.get(), F_SETFL, O_NONBLOCK);
+    while (CopyOutput(out_rd.get(), log_out.get())) {
     }
   }
   raw.reset();

@@ -8,11 +8,13 @@
 // teardown: status is always recomputed from the live process.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "base/log.h"
 #include "base/result.h"
 #include "runtime/cgroups.h"
+#include "runtime/checkpoint.h"
 #include "runtime/container_spec.h"
 #include "runtime/paths.h"
 #include "runtime/state_store.h"
@@ -27,6 +29,13 @@ struct MonitorSetup {
   Cgroup cgroup;
   bool foreground = false;
   int ready_fd = -1;  // detached: "OK\n" or "ERR message" is written here once
+  // Set: the init is restored from this checkpoint instead of launched.
+  struct Restore {
+    CriuInfo criu;
+    std::string images_dir;
+    CheckpointMeta meta;
+  };
+  std::optional<Restore> restore;
 };
 
 // Runs until the container exits; returns the payload's exit code (128+N

@@ -47,15 +47,20 @@ Result<std::string> PrepareNetworks(const Paths& paths, const ContainerSpec& spe
 }
 
 Result<std::vector<net::Endpoint>> JoinNetworks(const Paths& paths, const ContainerSpec& spec, pid_t pid) {
-  std::vector<net::Endpoint> out;
-  RAMPART_ASSIGN_OR_RETURN(auto attachments, net::ParseNetAttachments(spec.networks));
-  if (attachments.empty()) return out;
+  if (spec.networks.empty()) return std::vector<net::Endpoint>{};
   const std::string ns_path = "/proc/" + std::to_string(pid) + "/ns/net";
   UniqueFd ns(open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!ns) return Error::FromErrno(errno, "open " + ns_path);
+  return JoinNetworksIn(paths, spec, ns.get());
+}
+
+Result<std::vector<net::Endpoint>> JoinNetworksIn(const Paths& paths, const ContainerSpec& spec, int netns_fd) {
+  std::vector<net::Endpoint> out;
+  RAMPART_ASSIGN_OR_RETURN(auto attachments, net::ParseNetAttachments(spec.networks));
+  if (attachments.empty()) return out;
   net::NetworkManager mgr(NetPathsOf(paths));
   for (size_t i = 0; i < attachments.size(); ++i) {
-    auto ep = mgr.Attach(attachments[i], spec.name, ns.get(), i == 0,
+    auto ep = mgr.Attach(attachments[i], spec.name, netns_fd, i == 0,
                          i == 0 ? spec.publish : std::vector<std::string>{});
     if (!ep) {
       Error e = ep.error().Wrap("network " + attachments[i].network);
@@ -93,6 +98,18 @@ Status LeaveNetworks(const Paths& paths, const ContainerSpec& spec) {
 Status ReleaseNetworks(const Paths& paths, const ContainerSpec& spec) {
   net::NetworkManager mgr(NetPathsOf(paths));
   return ForEachNetwork(spec, [&](const std::string& n) { return mgr.Release(n, spec.name); });
+}
+
+Result<std::vector<net::Endpoint>> ContainerEndpoints(const Paths& paths, const ContainerSpec& spec) {
+  std::vector<net::Endpoint> out;
+  RAMPART_ASSIGN_OR_RETURN(auto attachments, net::ParseNetAttachments(spec.networks));
+  net::NetworkManager mgr(NetPathsOf(paths));
+  for (const auto& a : attachments) {
+    auto ep = mgr.Describe(a, spec.name);
+    if (!ep) return ep.error().Wrap("network " + a.network);
+    out.push_back(std::move(*ep));
+  }
+  return out;
 }
 
 std::string EndpointAddresses(const std::vector<net::Endpoint>& endpoints) {

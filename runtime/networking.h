@@ -28,6 +28,13 @@ Result<std::string> PrepareNetworks(const Paths& paths, const ContainerSpec& spe
 // (the first one carries the default route and the published ports). All
 // or nothing: a failure leaves the networks joined so far again.
 Result<std::vector<net::Endpoint>> JoinNetworks(const Paths& paths, const ContainerSpec& spec, pid_t pid);
+// The same into the network namespace `netns_fd` (restore: a new namespace
+// made before the processes exist).
+Result<std::vector<net::Endpoint>> JoinNetworksIn(const Paths& paths, const ContainerSpec& spec, int netns_fd);
+
+// The container's current endpoints (address and MAC from IPAM, interface
+// name from its config), in the order of its networks.
+Result<std::vector<net::Endpoint>> ContainerEndpoints(const Paths& paths, const ContainerSpec& spec);
 
 // On stop: host ends of the veths and port forwards go; addresses stay.
 Status LeaveNetworks(const Paths& paths, const ContainerSpec& spec);

@@ -164,7 +164,10 @@ std::string StateToJson(const ContainerState& s) {
             {"profile", s.profile},
             {"policy_hash", s.policy_hash},
             {"cgroup_paths", s.cgroup_paths},
-            {"ip", s.ip}};
+            {"ip", s.ip},
+            {"stdio", s.stdio},
+            {"checkpoint", s.checkpoint},
+            {"restored_from", s.restored_from}};
   return j.dump(2) + "\n";
 }
 
@@ -194,6 +197,9 @@ Result<ContainerState> StateFromJson(std::string_view text) {
     opt("policy_hash", s.policy_hash);
     opt("cgroup_paths", s.cgroup_paths);
     opt("ip", s.ip);
+    opt("stdio", s.stdio);
+    opt("checkpoint", s.checkpoint);
+    opt("restored_from", s.restored_from);
   } catch (const Json::exception& e) {
     return Error::Invalid(e.what());
   }

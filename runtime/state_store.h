@@ -35,6 +35,12 @@ struct ContainerState {
   std::string profile, policy_hash;
   std::vector<std::string> cgroup_paths;
   std::string ip;
+  // "log": detached without a terminal (stdout/stderr a pipe to the
+  // monitor, stdin the container's /dev/null): what checkpoint needs.
+  // "terminal" (tty), "inherited" (foreground run).
+  std::string stdio;
+  std::string checkpoint;     // the checkpoint this stop was made by ("" otherwise)
+  std::string restored_from;  // the checkpoint this run was restored from
   bool operator==(const ContainerState&) const = default;
 };
 
