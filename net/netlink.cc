@@ -5,7 +5,9 @@
 #include "net/netlink.h"
 
 #include <arpa/inet.h>
+#include <linux/ethtool.h>
 #include <linux/if.h>
+#include <linux/sockios.h>
 #include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
@@ -20,7 +22,9 @@
 #include <netlink/route/link.h>
 #include <netlink/socket.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -768,6 +772,33 @@ Status ConfigureContainerEnd(int netns_fd, const std::string& ifname, const std:
   }
   RAMPART_ASSIGN_OR_RETURN(Netlink nl, Netlink::OpenIn(netns_fd));
   return nl.ConfigureInterface(ifname, cidr, gateway);
+}
+
+Status DisableTxChecksum(int netns_fd, const std::string& ifname) {
+  const std::string what = "turn off tx checksum offload on " + Printable(ifname);
+  RAMPART_TRY(CheckName(ifname, what));
+  Status result = Ok();
+  std::thread worker([&] {
+    if (::setns(netns_fd, CLONE_NEWNET) != 0) {
+      result = Error::FromErrno(errno, what + ": enter the network namespace");
+      return;
+    }
+    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+      result = Error::FromErrno(errno, what + ": socket");
+      return;
+    }
+    ethtool_value v{};
+    v.cmd = ETHTOOL_STXCSUM;
+    v.data = 0;
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
+    ifr.ifr_data = reinterpret_cast<char*>(&v);
+    if (::ioctl(s, SIOCETHTOOL, &ifr) != 0) result = Error::FromErrno(errno, what);
+    ::close(s);
+  });
+  worker.join();
+  return result;
 }
 
 }  // namespace rampart::net

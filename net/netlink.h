@@ -149,4 +149,11 @@ class Netlink {
 Status ConfigureContainerEnd(int netns_fd, const std::string& ifname, const std::string& cidr,
                              const std::string& gateway);
 
+// Turns off transmit checksum offload on `ifname` inside `netns_fd` (the
+// kernel then fills in TCP/UDP checksums itself). Needed on a container's
+// veth on an OVS netdev (userspace) bridge: it forwards the packet as read
+// from the veth, with the checksum still left to a NIC, and the receiver
+// drops it (ping works, TCP does not).
+Status DisableTxChecksum(int netns_fd, const std::string& ifname);
+
 }  // namespace rampart::net

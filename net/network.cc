@@ -495,6 +495,9 @@ Result<Endpoint> NetworkManager::Attach(const NetAttachment& a, const std::strin
       if (auto st = nl->SetBridgePortVlan(ep.host_ifname, spec.vlan); !st) return undo(st.error());
     }
   }
+  if (IsOvs(spec)) {
+    if (auto st = DisableTxChecksum(netns_fd, ep.ifname); !st) return undo(st.error());
+  }
   if (!ep.ip.empty()) {
     if (auto st = ConfigureContainerEnd(netns_fd, ep.ifname, ep.ip + "/" + std::to_string(ep.prefix),
                                         default_route ? ep.gateway : "");

@@ -35,7 +35,8 @@ namespace {
 std::string Unescape(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3') {
+    auto octal = [&](size_t k) { return s[k] >= '0' && s[k] <= '7'; };
+    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && octal(i + 2) && octal(i + 3)) {
       out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
       i += 3;
     } else {
@@ -201,7 +202,8 @@ Result<std::vector<MountInfoEntry>> ParseMountInfo(std::string_view text) {
 }
 
 Result<std::vector<ExternalMount>> ClassifyExternalMounts(
-    const std::vector<MountInfoEntry>& mounts, const std::vector<std::pair<std::string, std::string>>& binds) {
+    const std::vector<MountInfoEntry>& mounts, const std::vector<std::pair<std::string, std::string>>& binds,
+    const std::vector<std::string>& masked) {
   std::vector<ExternalMount> out;
   for (const auto& m : mounts) {
     if (m.mountpoint == "/" || RebuiltByCriu(m)) continue;
@@ -224,6 +226,8 @@ Result<std::vector<ExternalMount>> ClassifyExternalMounts(
       e.source = *bind_source;
     } else if (m.mountpoint == "/etc/resolv.conf") {
       e.kind = "resolv";
+    } else if (std::find(masked.begin(), masked.end(), m.mountpoint) != masked.end()) {
+      e.kind = "masked";  // a restored container's is a bind of a host file
     } else if (m.fstype == "devtmpfs") {
       e.kind = "device";
       e.source = m.mountpoint;
@@ -266,7 +270,8 @@ Result<CheckpointMeta> CheckpointMetaFromJson(std::string_view text, const std::
   auto bad = [&](const std::string& why) { return Error::Invalid(where + ": not a rampart checkpoint (" + why + ")"); };
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return bad("not JSON");
-  if (j.value("format", "") != kCheckpointFormatName) return bad("no format \"rampart-checkpoint\"");
+  if (!j.contains("format") || !j["format"].is_string() || j["format"].get<std::string>() != kCheckpointFormatName)
+    return bad("no format \"rampart-checkpoint\"");
   if (!j.contains("version") || !j["version"].is_number_integer()) return bad("no version");
   CheckpointMeta m;
   m.format = j["version"].get<int>();
@@ -363,7 +368,7 @@ Result<CheckpointMeta> DumpContainer(const DumpRequest& req) {
   std::vector<std::pair<std::string, std::string>> binds;
   for (const auto& m : req.spec->mounts)
     if (m.type == "bind") binds.emplace_back(m.target, m.source);
-  RAMPART_ASSIGN_OR_RETURN(meta.mounts, ClassifyExternalMounts(mounts, binds));
+  RAMPART_ASSIGN_OR_RETURN(meta.mounts, ClassifyExternalMounts(mounts, binds, req.masked_paths));
   struct stat ns {}, own {};
   if (stat((proc + "/ns/net").c_str(), &ns) != 0) return Error::FromErrno(errno, "stat " + proc + "/ns/net");
   if (stat("/proc/self/ns/net", &own) != 0) return Error::FromErrno(errno, "stat /proc/self/ns/net");

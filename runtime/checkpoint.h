@@ -78,9 +78,12 @@ struct ExternalMount {
 // cgroup, a tmpfs with its contents, a bind of another mount of the
 // container) or classified here; anything else (a host file system mounted
 // by other means) is an error naming the mount point.
+// `masked` are the policy's masked paths: a mount there is "masked" whatever
+// it is a bind of (a restored container's is a host file's).
 Result<std::vector<ExternalMount>> ClassifyExternalMounts(
     const std::vector<MountInfoEntry>& mounts,
-    const std::vector<std::pair<std::string, std::string>>& binds);
+    const std::vector<std::pair<std::string, std::string>>& binds,
+    const std::vector<std::string>& masked = {});
 
 // A container's interface on one network, as it was at the checkpoint.
 struct CheckpointEndpoint {
@@ -139,6 +142,7 @@ struct DumpRequest {
   const ContainerSpec* spec = nullptr;
   const Cgroup* cgroup = nullptr;  // frozen by CRIU during the dump, thawed if it fails
   pid_t init_pid = -1;
+  std::vector<std::string> masked_paths;  // the policy's
   std::string images_dir;  // created, empty
   std::string log_path;    // CRIU's log (kept outside the images: a failed dump's images go)
   bool leave_running = false;

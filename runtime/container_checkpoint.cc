@@ -133,6 +133,8 @@ Result<CheckpointMeta> ContainerManager::Checkpoint(const std::string& name, con
   req.spec = &spec;
   req.cgroup = &cgroup;
   req.init_pid = state.init_pid;
+  if (auto policy = FrozenPolicy(paths_, name, spec, log_, policy_memo_); policy)
+    req.masked_paths = policy->policy.masked_paths;
   req.images_dir = partial + "/images";
   req.log_path = paths_.RunDir(name) + "/criu-dump.log";
   req.leave_running = o.leave_running;
@@ -213,9 +215,20 @@ Status ContainerManager::RemoveCheckpoint(const std::string& name, const std::st
 
 Result<std::string> ContainerManager::Restore(const std::string& name, const RestoreOptions& o) {
   std::string from = o.from;
+  bool imported_new = false;
   if (!o.import_path.empty()) {
+    imported_new = !Exists(paths_.ContainerDir(name));
     RAMPART_ASSIGN_OR_RETURN(from, Import(name, o.import_path));
   }
+  auto restored = RestoreFrom(name, from);
+  if (!restored && imported_new) {
+    // Nothing of a container that never ran here stays behind.
+    if (auto st = Destroy(name, true); !st) return restored.error().WithCleanupFailure(st.error());
+  }
+  return restored;
+}
+
+Result<std::string> ContainerManager::RestoreFrom(const std::string& name, std::string from) {
   RAMPART_TRY(ValidateName(name));
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
   if (from.empty()) {
@@ -381,6 +394,8 @@ Status RunRampartIn(const std::string& netns, const std::string& run, const std:
   if (pid == 0) {
     if (ns && setns(ns.get(), CLONE_NEWNET) != 0) _exit(125);
     if (!run.empty()) setenv("RAMPART_RUN", run.c_str(), 1);
+    int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null_fd >= 0) dup2(null_fd, 1);  // its "restored NAME" line is ours to say
     dup2(err_wr.get(), 2);
     execv(cargv[0], cargv.data());
     _exit(127);

@@ -115,6 +115,7 @@ class ContainerManager {
   const Paths& paths() const { return paths_; }
 
  private:
+  Result<std::string> RestoreFrom(const std::string& name, std::string from);
   // Forks the daemonized monitor; returns once the payload runs (or was restored).
   Status StartMonitor(const std::string& name, detail::Prepared prepared,
                       std::optional<MonitorSetup::Restore> restore);

@@ -36,6 +36,18 @@ TEST(BaseStringsTest, Trim) {
   EXPECT_EQ(Trim("\nvalue\n"), "value");
 }
 
+TEST(BaseStringsTest, FirstLineIsTrimmed) {
+  EXPECT_EQ(FirstLine("criu: bad option\nusage: criu ...\n"), "criu: bad option");
+  EXPECT_EQ(FirstLine("  padded \t\r\nsecond"), "padded");
+  EXPECT_EQ(FirstLine("\n\n  after blank lines  \nnext\n"), "after blank lines");
+  EXPECT_EQ(FirstLine("only"), "only");
+}
+
+TEST(BaseStringsTest, FirstLineOfNothing) {
+  EXPECT_EQ(FirstLine(""), "");
+  EXPECT_EQ(FirstLine(" \n\t\n \r\n"), "");
+}
+
 TEST(BaseStringsTest, ParseUint64Accepts) {
   constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
   struct Case {

@@ -296,7 +296,7 @@ TEST(ContainerSpecTest, ErrorsCarryPositions) {
        "template, command, env, "
        "cwd, user, additional_gids, hostname, namespaces, idmap, mounts, limits, profile, "
        "networks, publish, tty, "
-       "allow_dangerous)"},
+       "allow_dangerous, criu)"},
       {"cwd: /\ncwd: /tmp\n", "web.yaml:2:1: duplicate key 'cwd' in container config"},
       {"namespaces:\n  pid: true\n  pid: false\n",
        "web.yaml:3:3: duplicate key 'pid' in namespaces"},
@@ -377,7 +377,7 @@ TEST(ContainerSpecTest, ErrorsCarryPositions) {
        "rootfs, template, "
        "command, env, cwd, user, additional_gids, hostname, namespaces, idmap, mounts, limits, "
        "profile, networks, "
-       "publish, tty, allow_dangerous)"},
+       "publish, tty, allow_dangerous, criu)"},
       {"cwd: [unclosed\n", "web.yaml:2:1: malformed YAML: end of sequence flow not found"},
       {"- a\n- b\n", "web.yaml:1:1: container config must be a mapping"},
   };
@@ -385,6 +385,39 @@ TEST(ContainerSpecTest, ErrorsCarryPositions) {
     auto r = Parse(c.yaml);
     EXPECT_EQ(ErrorOf(r), c.error) << "for:\n" << c.yaml;
   }
+}
+
+TEST(ContainerSpecTest, CriuPath) {
+  auto s = Parse("name: web\nrootfs: /srv/web\ncriu: /opt/x/criu\n");
+  ASSERT_TRUE(s.has_value()) << ErrorOf(s);
+  EXPECT_EQ(s->criu, "/opt/x/criu");
+  std::string yaml = SerializeContainerSpec(*s);
+  EXPECT_NE(yaml.find("criu: \"/opt/x/criu\""), std::string::npos) << yaml;
+  auto back = Parse(yaml);
+  ASSERT_TRUE(back.has_value()) << ErrorOf(back) << "\n" << yaml;
+  EXPECT_EQ(back->criu, "/opt/x/criu");
+  EXPECT_EQ(*back, *s) << yaml;
+
+  // Unset: empty, and not written out.
+  auto none = Parse("name: web\nrootfs: /srv/web\n");
+  ASSERT_TRUE(none.has_value()) << ErrorOf(none);
+  EXPECT_EQ(none->criu, "");
+  EXPECT_EQ(SerializeContainerSpec(*none).find("criu"), std::string::npos);
+
+  EXPECT_EQ(ErrorOf(Parse("name: web\ncriu: relative/path\n")),
+            "web.yaml:2:7: criu 'relative/path' must be an absolute path without '..'");
+  EXPECT_EQ(ErrorOf(Parse("criu: /opt/../criu\n")),
+            "web.yaml:1:7: criu '/opt/../criu' must be an absolute path without '..'");
+
+  // A default from rampart.conf applies; the container's own wins.
+  ConfigDefaults d;
+  d.layers.push_back({"/etc/rampart/rampart.conf", "criu: /usr/local/sbin/criu\n"});
+  auto from_default = Parse("", d, "web");
+  ASSERT_TRUE(from_default.has_value()) << ErrorOf(from_default);
+  EXPECT_EQ(from_default->criu, "/usr/local/sbin/criu");
+  auto own = Parse("criu: /opt/x/criu\n", d, "web");
+  ASSERT_TRUE(own.has_value()) << ErrorOf(own);
+  EXPECT_EQ(own->criu, "/opt/x/criu");
 }
 
 TEST(ContainerSpecTest, HostnameDefaultsToAnyValidName) {

@@ -135,6 +135,46 @@ TEST_F(StateStoreTest, StateRoundTrip) {
   }
 }
 
+TEST_F(StateStoreTest, CheckpointFieldsRoundTrip) {
+  ContainerState st;
+  st.name = "web";
+  st.status = ContainerStatus::kStopped;
+  st.init_pid = 77;
+  st.stdio = "log";
+  st.checkpoint = "ckpt-20261129-101010";
+  st.restored_from = "ckpt-20261128-090909";
+
+  // Through the JSON text.
+  const std::string text = StateToJson(st);
+  EXPECT_NE(text.find("\"stdio\": \"log\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"checkpoint\": \"ckpt-20261129-101010\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"restored_from\": \"ckpt-20261128-090909\""), std::string::npos) << text;
+  auto parsed = StateFromJson(text);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
+  EXPECT_EQ(*parsed, st);
+  EXPECT_EQ(parsed->stdio, "log");
+  EXPECT_EQ(parsed->checkpoint, "ckpt-20261129-101010");
+  EXPECT_EQ(parsed->restored_from, "ckpt-20261128-090909");
+
+  // Through the store.
+  StateStore s = Store();
+  ASSERT_TRUE(s.Claim("web").has_value());
+  ASSERT_TRUE(s.WriteState(st).has_value());
+  auto back = s.ReadState("web");
+  ASSERT_TRUE(back.has_value()) << back.error().message();
+  EXPECT_EQ(*back, st);
+
+  // A state file from before these fields reads them as empty.
+  auto old = StateFromJson("{\"name\": \"web\", \"status\": \"running\", \"init_pid\": 5}");
+  ASSERT_TRUE(old.has_value()) << old.error().message();
+  EXPECT_EQ(old->stdio, "");
+  EXPECT_EQ(old->checkpoint, "");
+  EXPECT_EQ(old->restored_from, "");
+  EXPECT_EQ(old->init_pid, 5);
+  // And a wrong type is refused.
+  EXPECT_FALSE(StateFromJson("{\"name\": \"web\", \"status\": \"running\", \"stdio\": 3}").has_value());
+}
+
 TEST_F(StateStoreTest, MissingStateMeansCreatedOrNotFound) {
   StateStore s = Store();
   ASSERT_TRUE(s.Claim("fresh").has_value());
