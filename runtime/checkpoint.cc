@@ -205,12 +205,17 @@ Result<std::vector<ExternalMount>> ClassifyExternalMounts(
     const std::vector<MountInfoEntry>& mounts, const std::vector<std::pair<std::string, std::string>>& binds,
     const std::vector<std::string>& masked) {
   std::vector<ExternalMount> out;
+  auto is_masked = [&](const MountInfoEntry& m) {
+    return std::find(masked.begin(), masked.end(), m.mountpoint) != masked.end() &&
+           (m.fstype == "tmpfs" || m.root != "/");
+  };
   for (const auto& m : mounts) {
-    if (m.mountpoint == "/" || RebuiltByCriu(m)) continue;
+    if (m.mountpoint == "/" || (RebuiltByCriu(m) && !is_masked(m))) continue;
     // A bind of part of another mount of the container that CRIU rebuilds
     // whole (or of the root) is rebuilt from that one.
     bool covered = false;
     for (const auto& o : mounts) {
+      if (is_masked(m)) break;
       if (&o == &m || o.dev != m.dev) continue;
       if ((o.mountpoint == "/" || (o.root == "/" && RebuiltByCriu(o))) && PathWithin(m.root, o.root)) covered = true;
     }
@@ -226,8 +231,10 @@ Result<std::vector<ExternalMount>> ClassifyExternalMounts(
       e.source = *bind_source;
     } else if (m.mountpoint == "/etc/resolv.conf") {
       e.kind = "resolv";
-    } else if (std::find(masked.begin(), masked.end(), m.mountpoint) != masked.end()) {
-      e.kind = "masked";  // a restored container's is a bind of a host file
+    } else if (is_masked(m)) {
+      // An empty read-only file or directory: given back as a bind of an
+      // empty one of ours (cheaper than CRIU saving a tmpfs).
+      e.kind = "masked";
     } else if (m.fstype == "devtmpfs") {
       e.kind = "device";
       e.source = m.mountpoint;
@@ -369,6 +376,11 @@ Result<CheckpointMeta> DumpContainer(const DumpRequest& req) {
   for (const auto& m : req.spec->mounts)
     if (m.type == "bind") binds.emplace_back(m.target, m.source);
   RAMPART_ASSIGN_OR_RETURN(meta.mounts, ClassifyExternalMounts(mounts, binds, req.masked_paths));
+  for (auto& m : meta.mounts) {
+    if (m.kind != "masked") continue;
+    struct stat st {};
+    m.source = stat((proc + "/root" + m.mountpoint).c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? "dir" : "file";
+  }
   struct stat ns {}, own {};
   if (stat((proc + "/ns/net").c_str(), &ns) != 0) return Error::FromErrno(errno, "stat " + proc + "/ns/net");
   if (stat("/proc/self/ns/net", &own) != 0) return Error::FromErrno(errno, "stat /proc/self/ns/net");
@@ -399,16 +411,32 @@ Result<CheckpointMeta> DumpContainer(const DumpRequest& req) {
     argv.push_back("mnt[" + m.mountpoint + "]:" + m.key);
   }
   if (req.leave_running) argv.push_back("--leave-running");
-  RAMPART_ASSIGN_OR_RETURN(auto criu, SpawnCriu(argv, {}, req.images_dir + "/criu.out"));
-  FaultPoint("checkpoint:criu-started");
-  RAMPART_ASSIGN_OR_RETURN(int status, WaitCriu(criu, [&] {
-                             if (req.progress) req.progress(DirBytes(req.images_dir));
-                           }));
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    // CRIU thaws on its own errors; not when it is killed.
-    if (req.cgroup) (void)req.cgroup->Thaw();
-    return Error::Internal(DescribeFailure("checkpoint failed, the container keeps running", status, log));
+  // Frozen by us first: CRIU checks the freezer only every 100 ms, we see
+  // it frozen within a few. CRIU leaves the cgroup as it found it (frozen):
+  // it is thawed again below, unless the user had frozen it.
+  bool was_frozen = false;
+  if (req.cgroup) {
+    if (auto f = req.cgroup->Frozen(); f) was_frozen = *f;
+    if (!was_frozen) RAMPART_TRY(req.cgroup->Freeze());
   }
+  auto thaw = [&] {
+    if (req.cgroup && !was_frozen) (void)req.cgroup->Thaw();
+  };
+  auto criu = SpawnCriu(argv, {}, req.images_dir + "/criu.out");
+  if (!criu) {
+    thaw();
+    return criu.error();
+  }
+  FaultPoint("checkpoint:criu-started");
+  auto waited = WaitCriu(*criu, [&] {
+    if (req.progress) req.progress(DirBytes(req.images_dir));
+  });
+  // Killed processes of a frozen cgroup die only once it is thawed.
+  thaw();
+  if (!waited) return waited.error();
+  const int status = *waited;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return Error::Internal(DescribeFailure("checkpoint failed, the container keeps running", status, log));
   meta.image_bytes = DirBytes(req.images_dir);
   return meta;
 }
@@ -489,9 +517,11 @@ Result<RestoredInit> RestoreContainer(const RestoreRequest& req) {
   unlink(log.c_str());
   // CRIU binds these onto the masked files again (read-only, as dumped).
   const std::string empty = run_dir + "/masked-empty";
+  const std::string empty_dir = run_dir + "/masked-empty.d";
   {
     UniqueFd f(open(empty.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444));
     if (!f) return Error::FromErrno(errno, "create " + empty);
+    if (mkdir(empty_dir.c_str(), 0555) != 0 && errno != EEXIST) return Error::FromErrno(errno, "mkdir " + empty_dir);
   }
   std::vector<std::string> argv = {req.criu.path, "restore", "-D", req.images_dir, "-o", log, "-v4",
                                    "--root", spec.rootfs, "--restore-detached", "--restore-sibling",
@@ -511,7 +541,7 @@ Result<RestoredInit> RestoreContainer(const RestoreRequest& req) {
     if (m.kind == "device") {
       source = m.source;
     } else if (m.kind == "masked") {
-      source = empty;
+      source = m.source == "dir" ? empty_dir : empty;
     } else if (m.kind == "resolv") {
       if (req.resolv_conf.empty())
         return Error::Invalid("the checkpoint has /etc/resolv.conf from a network with DNS, but the container's first network has none now");
@@ -537,6 +567,7 @@ Result<RestoredInit> RestoreContainer(const RestoreRequest& req) {
 
   RestoredInit out;
   UniqueFd netns;
+  bool held = false;
   net::NetworkManager mgr(NetPathsOf(req.paths));
   auto undo = [&](const Error& e) -> Error {
     Error err = e;
@@ -553,13 +584,16 @@ Result<RestoredInit> RestoreContainer(const RestoreRequest& req) {
   };
   if (meta.has_netns) {
     RAMPART_ASSIGN_OR_RETURN(netns, NewNetns());
-    // Nothing may reach the namespace before the sockets are back.
-    RAMPART_TRY(net::HoldTraffic(netns.get()));
-    ContainerSpec pinned = spec;
-    pinned.networks = PinnedNetworks(meta.endpoints);
-    auto eps = JoinNetworksIn(req.paths, pinned, netns.get());
-    if (!eps) return undo(eps.error().Wrap("restore"));
-    out.endpoints = std::move(*eps);
+    if (!meta.endpoints.empty()) {
+      // Nothing may reach the namespace before the sockets are back.
+      RAMPART_TRY(net::HoldTraffic(netns.get()));
+      held = true;
+      ContainerSpec pinned = spec;
+      pinned.networks = PinnedNetworks(meta.endpoints);
+      auto eps = JoinNetworksIn(req.paths, pinned, netns.get());
+      if (!eps) return undo(eps.error().Wrap("restore"));
+      out.endpoints = std::move(*eps);
+    }
     argv.push_back("--inherit-fd");
     argv.push_back("fd[" + std::to_string(netns.get()) + "]:" + kCriuNetKey);
     keep.push_back(netns.get());
@@ -579,7 +613,7 @@ Result<RestoredInit> RestoreContainer(const RestoreRequest& req) {
   if (!out.init.pidfd) return undo(Error::FromErrno(errno, "pidfd_open restored init"));
   if (auto t = StateStore::ProcessStartTime(*pid); t) out.init.start_time = *t;
   if (auto st = VerifyPolicyInForce(*pid, *req.policy); !st) return undo(st.error());
-  if (netns) {
+  if (held) {
     if (auto st = net::ReleaseTraffic(netns.get()); !st) return undo(st.error());
   }
   return out;

@@ -68,7 +68,7 @@ struct ExternalMount {
   // empty read-only file (a masked /proc file); "resolv": the first
   // network's resolv.conf; "bind": the container config's bind source.
   std::string kind;
-  std::string source;  // "bind": the host path; "device": the host node
+  std::string source;  // "bind": the host path; "device": the host node; "masked": "file" or "dir"
   bool operator==(const ExternalMount&) const = default;
 };
 
