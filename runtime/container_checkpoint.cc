@@ -115,6 +115,11 @@ Result<CheckpointMeta> ContainerManager::Checkpoint(const std::string& name, con
     return Error::Unsupported("container " + name +
                               " runs in the foreground (rampart run without -d): its stdio belongs to the calling "
                               "terminal; start it detached (run -d / start) to checkpoint it");
+  if (spec.namespaces.user && spec.namespaces.net)
+    return Error::Unsupported("container " + name +
+                              " has a user namespace: CRIU restores it, but then cannot enter the network namespace "
+                              "rampart prepares (that one belongs to the host's user namespace); checkpoint works for "
+                              "containers without user namespaces for now");
   const std::string ckpt = o.name.empty() ? DefaultCheckpointName() : o.name;
   RAMPART_TRY(ValidateCheckpointName(ckpt));
   const std::string base = CheckpointsDir(paths_, name);
