@@ -15,6 +15,7 @@
 #include <cstring>
 #include <set>
 #include <sstream>
+#include <functional>
 #include <thread>
 #include <utility>
 
@@ -507,17 +508,24 @@ Status Nft::RemoveNetwork(const std::string& network) {
   return RunScript("remove nat for network " + network, table + " {}\ndelete " + table + "\n");
 }
 
-Result<std::vector<std::string>> Nft::ListOurTables() {
+Result<std::vector<std::string>> Nft::ListInetTables() {
   RAMPART_ASSIGN_OR_RETURN(std::string out, RunForOutput("list nft tables", "list tables\n"));
-  std::vector<std::string> ours;
+  std::vector<std::string> names;
   std::istringstream in(out);
   for (std::string line; std::getline(in, line);) {
     std::istringstream words(line);
     std::string keyword, family, name, rest;
     if (!(words >> keyword >> family >> name) || (words >> rest)) continue;
-    if (keyword != "table" || family != "inet") continue;
-    if (NetworkFromNatTable(name)) ours.push_back(name);
+    if (keyword == "table" && family == "inet") names.push_back(name);
   }
+  return names;
+}
+
+Result<std::vector<std::string>> Nft::ListOurTables() {
+  RAMPART_ASSIGN_OR_RETURN(auto all, ListInetTables());
+  std::vector<std::string> ours;
+  for (auto& name : all)
+    if (NetworkFromNatTable(name)) ours.push_back(std::move(name));
   return ours;
 }
 
@@ -543,8 +551,9 @@ Status EnableIpForwarding() {
 namespace rampart::net {
 namespace {
 
-// Runs `script` with a libnftables context opened inside `netns_fd`.
-Status RunNftIn(int netns_fd, const std::string& what, const std::string& script) {
+// Runs `fn(nft)` on a thread inside `netns_fd`, with a libnftables context
+// opened there.
+Status WithNftIn(int netns_fd, const std::string& what, const std::function<Status(Nft&)>& fn) {
   Status result = Ok();
   std::thread worker([&] {
     if (::setns(netns_fd, CLONE_NEWNET) != 0) {
@@ -556,10 +565,14 @@ Status RunNftIn(int netns_fd, const std::string& what, const std::string& script
       result = nft.error().Wrap(what);
       return;
     }
-    if (auto st = nft->Run(script); !st) result = st.error().Wrap(what);
+    if (auto st = fn(*nft); !st) result = st.error().Wrap(what);
   });
   worker.join();
   return result;
+}
+
+Status RunNftIn(int netns_fd, const std::string& what, const std::string& script) {
+  return WithNftIn(netns_fd, what, [&](Nft& nft) { return nft.Run(script); });
 }
 
 }  // namespace
@@ -572,6 +585,20 @@ Status HoldTraffic(int netns_fd) {
                       "  chain in { type filter hook input priority -400; policy accept; iifname != \"lo\" drop; }\n"
                       "  chain out { type filter hook output priority -400; policy accept; oifname != \"lo\" drop; }\n"
                       "}\n");
+}
+
+Result<std::vector<std::string>> DeleteInetTables(int netns_fd, const std::string& prefix) {
+  std::vector<std::string> deleted;
+  RAMPART_TRY(WithNftIn(netns_fd, "delete tables " + prefix + "*", [&](Nft& nft) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(auto names, nft.ListInetTables());
+    for (const auto& n : names) {
+      if (n.rfind(prefix, 0) != 0) continue;
+      RAMPART_TRY(nft.Run("delete table inet " + n + "\n"));
+      deleted.push_back(n);
+    }
+    return Ok();
+  }));
+  return deleted;
 }
 
 Status ReleaseTraffic(int netns_fd) {

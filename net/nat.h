@@ -103,6 +103,9 @@ class Nft {
   // Deletes the network's table; fine if it does not exist.
   Status RemoveNetwork(const std::string& network);
 
+  // Names of every inet table.
+  Result<std::vector<std::string>> ListInetTables();
+
   // Names of the inet tables whose name starts with kNatTablePrefix (for gc;
   // NetworkFromNatTable gives the network). Other tables are never listed.
   Result<std::vector<std::string>> ListOurTables();
@@ -134,6 +137,10 @@ std::string FormatNftErrors(const std::string& error_buffer);
 // deletes it (fine if it is absent). Both run on a short-lived thread that
 // enters the namespace, so the caller's own namespace is never changed.
 inline constexpr const char kHoldTable[] = "rampart_hold";
+// Deletes every inet table whose name starts with `prefix` in the namespace
+// of `netns_fd` (e.g. the network lock a killed CRIU leaves behind); returns
+// their names.
+Result<std::vector<std::string>> DeleteInetTables(int netns_fd, const std::string& prefix);
 Status HoldTraffic(int netns_fd);
 Status ReleaseTraffic(int netns_fd);
 

@@ -131,7 +131,8 @@ Result<int> WaitCriu(ScopedChild& child, const std::function<void()>& tick) {
 
 std::string DescribeFailure(const std::string& what, int status, const std::string& log_path) {
   auto log = ReadFile(log_path);
-  std::string complaint = log ? CriuLogComplaint(*log) : "";
+  // A killed CRIU's last log line is just where it was: only a real error is worth quoting.
+  std::string complaint = log ? CriuLogComplaint(*log, /*errors_only=*/WIFSIGNALED(status)) : "";
   std::string how;
   if (WIFSIGNALED(status)) {
     how = "criu was killed by signal " + std::to_string(WTERMSIG(status));
@@ -327,7 +328,7 @@ std::vector<std::string> PinnedNetworks(const std::vector<CheckpointEndpoint>& e
   return out;
 }
 
-std::string CriuLogComplaint(std::string_view log) {
+std::string CriuLogComplaint(std::string_view log, bool errors_only) {
   std::string last;
   for (const std::string& raw : Split(log, '\n')) {
     std::string_view line = Trim(raw);
@@ -341,7 +342,7 @@ std::string CriuLogComplaint(std::string_view log) {
     if (msg.empty()) continue;
     return std::string(msg);
   }
-  return last;
+  return errors_only ? "" : last;
 }
 
 Status ValidateCheckpointName(std::string_view name) {
@@ -435,8 +436,17 @@ Result<CheckpointMeta> DumpContainer(const DumpRequest& req) {
   thaw();
   if (!waited) return waited.error();
   const int status = *waited;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return Error::Internal(DescribeFailure("checkpoint failed, the container keeps running", status, log));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    Error e = Error::Internal(DescribeFailure("checkpoint failed, the container keeps running", status, log));
+    // A CRIU that died mid-dump leaves its network lock (an nft table
+    // dropping everything) in the container's namespace.
+    if (meta.has_netns) {
+      UniqueFd ns(open((proc + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+      if (!ns) return e.WithCleanupFailure(Error::FromErrno(errno, "open " + proc + "/ns/net"));
+      if (auto d = net::DeleteInetTables(ns.get(), "CRIU-"); !d) return e.WithCleanupFailure(d.error());
+    }
+    return e;
+  }
   meta.image_bytes = DirBytes(req.images_dir);
   return meta;
 }

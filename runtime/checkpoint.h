@@ -121,8 +121,8 @@ std::vector<std::string> PinnedNetworks(const std::vector<CheckpointEndpoint>& e
 
 // The line of a failed CRIU run worth showing: the first "Error (file:line):
 // MESSAGE" of its log, skipping known harmless ones (RLIMIT_NOFILE); else
-// the last non-empty line; "" for an empty log.
-std::string CriuLogComplaint(std::string_view log);
+// the last non-empty line (not with `errors_only`); "" for an empty log.
+std::string CriuLogComplaint(std::string_view log, bool errors_only = false);
 
 // CRIU's --cgroup-root values that put the restored tree into the
 // container's cgroups (`ours`) and leave it in the caller's own cgroup

@@ -235,6 +235,8 @@ Result<std::string> ContainerManager::Restore(const std::string& name, const Res
 
 Result<std::string> ContainerManager::RestoreFrom(const std::string& name, std::string from) {
   RAMPART_TRY(ValidateName(name));
+  if (auto state = store_.ReadState(name); state && IsActive(store_.LiveStatus(*state)))
+    return Error(ErrorKind::kExists, "container " + name + " is running: stop it (or checkpoint it) before a restore");
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
   if (from.empty()) {
     RAMPART_ASSIGN_OR_RETURN(auto all, ListCheckpoints(name));

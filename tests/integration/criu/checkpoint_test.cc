@@ -134,16 +134,21 @@ Probe ParseProbe(const std::string& out) {
 // reopened, so an echo after a restore is the same connection's.
 class EchoClient {
  public:
-  // "" once connected (retries while the server starts), else why not.
-  std::string Connect(int netns_fd, const std::string& ip, uint16_t port) {
+  // "" once connected (retries while the server starts, for up to
+  // `timeout`; an unanswered SYN counts as a failed attempt after a second),
+  // else why not.
+  std::string Connect(int netns_fd, const std::string& ip, uint16_t port, milliseconds timeout = seconds(5)) {
     std::string error = "not tried";
     std::thread t([&] {
       if (setns(netns_fd, CLONE_NEWNET) != 0) {
         error = std::string("setns: ") + std::strerror(errno);
         return;
       }
-      for (int attempt = 0; attempt < 50; ++attempt) {
+      const auto deadline = steady_clock::now() + timeout;
+      while (steady_clock::now() < deadline) {
         UniqueFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        timeval tv{1, 0};  // connect(2) gives up after SO_SNDTIMEO
+        setsockopt(s.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_port = htons(port);
@@ -152,6 +157,8 @@ class EchoClient {
           return;
         }
         if (connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+          timeval none{0, 0};
+          setsockopt(s.get(), SOL_SOCKET, SO_SNDTIMEO, &none, sizeof none);
           fd_ = std::move(s);
           return;
         }
@@ -178,7 +185,7 @@ class EchoClient {
     if (!fd_) return "not connected";
     if (fd_.get() != connected_fd_) return "the socket changed";
     const std::string msg = line + "\n";
-    ssize_t n = send(fd_.get(), msg.data(), msg.size(), MSG_NOSIGNAL);
+    ssize_t n = send(fd_.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n != static_cast<ssize_t>(msg.size()))
       return "send: " + (n < 0 ? std::string(std::strerror(errno)) : "short write " + std::to_string(n));
     return "";
@@ -441,25 +448,26 @@ class CheckpointRestoreTest : public NetE2eTest {
   }
 
   // Processes (live, not zombies) whose root directory is the container's
-  // rootfs: anything of the container, restored or not.
+  // rootfs (the same directory: device and inode; readlink of
+  // /proc/PID/root says "/" for a root in another mount namespace):
+  // anything of the container, restored or not.
   std::vector<pid_t> ProcessesIn(const std::string& name) {
     std::vector<pid_t> out;
-    const std::string rootfs = RootfsOf(name);
+    struct stat want {};
+    if (stat(RootfsOf(name).c_str(), &want) != 0) return out;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator("/proc", ec)) {
       const pid_t pid = std::atoi(e.path().filename().c_str());
-      if (pid <= 0) continue;
-      char buf[4096];
-      ssize_t n = readlink((e.path().string() + "/root").c_str(), buf, sizeof buf - 1);
-      if (n <= 0) continue;
-      std::string root(buf, n);
-      if ((root == rootfs || root.rfind(rootfs + "/", 0) == 0) && !Gone(pid)) out.push_back(pid);
+      if (pid <= 0 || pid == getpid()) continue;
+      struct stat root {};
+      if (stat((e.path().string() + "/root/").c_str(), &root) != 0) continue;
+      if (root.st_dev == want.st_dev && root.st_ino == want.st_ino && !Gone(pid)) out.push_back(pid);
     }
     return out;
   }
 
-  // CRIU dumps of ours (their arguments name our state dir).
-  std::vector<pid_t> OurCriuDumps() {
+  // CRIU runs of ours doing `verb` (their arguments name our state dir).
+  std::vector<pid_t> OurCriu(const std::string& verb) {
     std::vector<pid_t> out;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator("/proc", ec)) {
@@ -467,19 +475,29 @@ class CheckpointRestoreTest : public NetE2eTest {
       if (pid <= 0) continue;
       auto text = Slurp(e.path().string() + "/cmdline");
       if (!text || text->empty()) continue;
-      bool criu = false, dump = false, ours = false;
+      bool criu = false, doing = false, ours = false;
       for (size_t pos = 0; pos < text->size();) {
         size_t end = text->find('\0', pos);
         if (end == std::string::npos) end = text->size();
         const std::string a = text->substr(pos, end - pos);
         pos = end + 1;
         if (a == "criu" || a.ends_with("/criu")) criu = true;
-        if (a == "dump") dump = true;
+        if (a == verb) doing = true;
         if (a.find(dir_ + "/") != std::string::npos) ours = true;
       }
-      if (criu && dump && ours) out.push_back(pid);
+      if (criu && doing && ours) out.push_back(pid);
     }
     return out;
+  }
+
+  // The nft ruleset inside the container's network namespace.
+  std::string RulesetInside(const std::string& name) {
+    const pid_t pid = InfoOf(name).value("pid", 0);
+    if (pid <= 0) return "<no pid>";
+    auto r = RunCommand({"nsenter", "--net=/proc/" + std::to_string(pid) + "/ns/net", "--", "nft", "list", "ruleset"}, {},
+                        seconds(10));
+    if (!r) return "<nsenter: " + r.error().message() + ">";
+    return Code(*r) == 0 ? r->out : "<nft failed: " + r->err + ">";
   }
 
   // The container's end of its network (MAC of eth0 inside).
@@ -523,7 +541,8 @@ class CheckpointRestoreTest : public NetE2eTest {
       EXPECT_FALSE(fs::exists(cg, ec)) << "cgroup left behind: " << cg << " (procs: "
                                        << Slurp(cg + "/cgroup.procs").value_or("?") << ")";
     }
-    for (pid_t p : OurCriuDumps()) ADD_FAILURE() << "criu dump " << p << " still runs";
+    for (const char* verb : {"dump", "restore"})
+      for (pid_t p : OurCriu(verb)) ADD_FAILURE() << "criu " << verb << " " << p << " still runs";
     auto nft = InHost({"nft", "list", "table", "inet", "rampart_" + net});
     EXPECT_FALSE(Has(nft.out, "rampart:" + name)) << "forwards of the container left behind" << Describe(nft);
   }
@@ -540,6 +559,9 @@ TEST_F(CheckpointRestoreTest, CounterContinues) {
   auto cmdline_before = Attach("count", {"cat", "/proc/1/cmdline"});
   ASSERT_EQ(Code(stat_before), 0) << Describe(stat_before);
   const pid_t host_pid_before = InfoOf("count").value("pid", 0);
+  const auto procs = ProcessesIn("count");
+  ASSERT_NE(std::find(procs.begin(), procs.end(), host_pid_before), procs.end())
+      << "control: the container's init " << host_pid_before << " is not found by its root directory";
 
   before = Counter("count", &raw);
   ASSERT_GT(before, 0) << raw;
@@ -631,7 +653,7 @@ TEST_F(CheckpointRestoreTest, TcpConnectionSurvives) {
   {
     BackgroundRampart ck(*host_, env_, dir_, {"checkpoint", "echo", "--name", "live", "--leave-running"});
     ASSERT_EQ(ck.error(), "");
-    WaitFor([&] { return !OurCriuDumps().empty() || !ck.Running(); }, seconds(10));
+    WaitFor([&] { return !OurCriu("dump").empty() || !ck.Running(); }, seconds(10));
     EXPECT_EQ(client.Echo("during", seconds(15)), "") << "the connection did not answer during a --leave-running dump";
     auto r = ck.Finish(seconds(30));
     ASSERT_EQ(Code(r), 0) << Describe(r) << CriuLogs("echo");
@@ -738,6 +760,8 @@ TEST_F(CheckpointRestoreTest, PolicyStillEnforcedAfterRestore) {
       "/probe mount umount unshare_user keyctl ptrace_traceme status > /tmp/probe.tmp 2>&1; "
       "mv /tmp/probe.tmp /tmp/probe.out; while :; do sleep 1; done";
   ASSERT_NO_FATAL_FAILURE(CreateAndStart("pol", {"none"}, {"sh", "-c", script}, /*with_probe=*/true));
+  const std::string out_path = RootfsOf("pol") + "/tmp/probe.out";
+  ASSERT_FALSE(fs::exists(out_path)) << "the probe ran before the checkpoint";
   auto ck = Rampart({"checkpoint", "pol", "--name", "p1"});
   ASSERT_EQ(Code(ck), 0) << Describe(ck) << CriuLogs("pol");
   auto rs = Rampart({"restore", "pol"});
@@ -749,7 +773,6 @@ TEST_F(CheckpointRestoreTest, PolicyStillEnforcedAfterRestore) {
 
   auto go = Attach("pol", {"touch", "/tmp/go"});
   ASSERT_EQ(Code(go), 0) << Describe(go);
-  const std::string out_path = RootfsOf("pol") + "/tmp/probe.out";
   ASSERT_TRUE(WaitFor([&] { return Slurp(out_path).has_value(); }, seconds(10)))
       << "the restored init did not run the probe" << Describe(Rampart({"logs", "pol"}));
   const std::string out = Slurp(out_path).value_or("");
@@ -811,7 +834,7 @@ TEST_F(CheckpointRestoreTest, KillingCriuMidDumpLeavesContainerRunning) {
     BackgroundRampart ck(*host_, env_, dir_, {"checkpoint", "hog", "--name", "doomed"});
     ASSERT_EQ(ck.error(), "");
     std::vector<pid_t> criu;
-    ASSERT_TRUE(tight([&] { return !(criu = OurCriuDumps()).empty() || !ck.Running(); }, seconds(10)));
+    ASSERT_TRUE(tight([&] { return !(criu = OurCriu("dump")).empty() || !ck.Running(); }, seconds(10)));
     std::string stage = "criu running";
     if (tight([&] { return IsFrozen(FreezerState(cgroups)) || !ck.Running(); }, seconds(5))) {
       stage = "container frozen";
@@ -820,7 +843,7 @@ TEST_F(CheckpointRestoreTest, KillingCriuMidDumpLeavesContainerRunning) {
         stage = "container frozen, " + std::to_string(written >> 10) + " KiB of pages written";
     }
     if (ck.Running()) {
-      for (pid_t p : OurCriuDumps())
+      for (pid_t p : OurCriu("dump"))
         if (std::find(criu.begin(), criu.end(), p) == criu.end()) criu.push_back(p);
       for (pid_t p : criu) kill(p, SIGKILL);
     }
@@ -849,16 +872,23 @@ TEST_F(CheckpointRestoreTest, KillingCriuMidDumpLeavesContainerRunning) {
   EXPECT_TRUE(IsThawed(FreezerState(cgroups))) << "the container stays frozen: " << FreezerState(cgroups);
   const long after = CounterAbove("hog", before);
   EXPECT_GT(after, before) << "the counter stopped after the failed dump";
-  EXPECT_EQ(client.Echo("after-failed-dump"), "") << "the connection is dead after the failed dump" << CriuLogs("hog");
+  // CRIU's network lock (an nft table of its own inside the container's
+  // namespace, dropping everything) goes with the failed dump.
+  const std::string ruleset = RulesetInside("hog");
+  EXPECT_FALSE(Has(ruleset, "CRIU")) << "CRIU's network lock is left in the container's network namespace:\n" << ruleset;
+  EXPECT_EQ(client.Echo("after-failed-dump", seconds(5)), "") << "the connection is dead after the failed dump";
   EchoClient second;
-  EXPECT_EQ(second.Connect(host_->fd(), ContainerIp("hog"), 5000), "");
-  EXPECT_EQ(second.Echo("new-after-failed-dump"), "") << "no new connection after the failed dump";
+  const std::string connected = second.Connect(host_->fd(), ContainerIp("hog"), 5000, seconds(3));
+  EXPECT_EQ(connected, "") << "no new connection after the failed dump";
+  if (connected.empty()) {
+    EXPECT_EQ(second.Echo("new-after-failed-dump"), "");
+  }
   const long later = CounterAbove("hog", after);
   EXPECT_GT(later, after) << "the counter stopped after the failed dump";
   CommandOutput ls_raw;
   EXPECT_TRUE(CheckpointNames("hog", &ls_raw).empty()) << "a failed checkpoint is listed" << Describe(ls_raw);
   for (const auto& e : CheckpointDirEntries("hog")) ADD_FAILURE() << "left in the checkpoints dir: " << e;
-  EXPECT_TRUE(OurCriuDumps().empty());
+  EXPECT_TRUE(OurCriu("dump").empty());
   // And a later checkpoint works (nothing stale blocks it).
   auto again = Rampart({"checkpoint", "hog", "--name", "ok", "--leave-running"});
   EXPECT_EQ(Code(again), 0) << Describe(again) << CriuLogs("hog");
