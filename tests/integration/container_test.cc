@@ -44,6 +44,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/probe_output.h"
+
 #ifndef RAMPART_BIN
 #error "RAMPART_BIN must be defined (path of the rampart binary)"
 #endif
@@ -54,6 +56,9 @@
 extern char** environ;
 
 namespace {
+
+using rampart::testing_support::ParseProbe;
+using rampart::testing_support::Probe;
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -408,40 +413,6 @@ constexpr const char* kDefaultCapBnd = "00000000a80425fb";
 bool MustRun() {
   const char* must = std::getenv("RAMPART_TESTS_MUST_RUN");
   return must != nullptr && std::string(must) == "1";
-}
-
-// The probe's "NAME RESULT" and "status Key:\tvalue" lines.
-struct Probe {
-  std::map<std::string, std::string> results;
-  std::map<std::string, std::string> status;
-  std::string Get(const std::string& k) const {
-    auto it = results.find(k);
-    return it == results.end() ? "<no line for " + k + ">" : it->second;
-  }
-  std::string Status(const std::string& k) const {
-    auto it = status.find(k);
-    return it == status.end() ? "<no status line for " + k + ">" : it->second;
-  }
-};
-
-Probe ParseProbe(const std::string& out) {
-  Probe p;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto sp = line.find(' ');
-    if (sp == std::string::npos) continue;
-    std::string name = line.substr(0, sp);
-    std::string rest = line.substr(sp + 1);
-    if (name == "status") {
-      auto colon = rest.find(':');
-      if (colon == std::string::npos) continue;
-      p.status[rest.substr(0, colon)] = Trim(rest.substr(colon + 1));
-    } else {
-      p.results[name] = Trim(rest);
-    }
-  }
-  return p;
 }
 
 // One set of state dirs (RAMPART_ROOT, RAMPART_RUN, RAMPART_CONF_DIR).

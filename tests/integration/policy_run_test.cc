@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "base/spawn.h"
+#include "tests/integration/probe_output.h"
 
 #ifndef RAMPART_BIN
 #error "RAMPART_BIN must be defined (path of the rampart binary)"
@@ -87,42 +88,15 @@ RunResult RunCommand(const std::vector<std::string>& argv,
 
 // ---- probe output ----------------------------------------------------------
 
-struct ProbeOutput {
+// The probe's lines (tests/integration/probe_output.h) and the run they came from.
+struct ProbeOutput : rampart::testing_support::Probe {
   RunResult run;
-  std::map<std::string, std::string> results;  // probe -> OK / errno name
-  std::map<std::string, std::string> status;   // "Seccomp" -> "2", ...
-
-  std::string Get(const std::string& probe) const {
-    auto it = results.find(probe);
-    return it == results.end() ? "<no line for " + probe + ">" : it->second;
-  }
-  std::string Status(const std::string& key) const {
-    auto it = status.find(key);
-    return it == status.end() ? "<no status line for " + key + ">" : it->second;
-  }
   std::string Describe() const { return run.Describe(); }
 };
 
 ProbeOutput Parse(RunResult run) {
   ProbeOutput p;
-  std::istringstream in(run.out);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto sp = line.find(' ');
-    if (sp == std::string::npos) continue;
-    std::string name = line.substr(0, sp);
-    std::string rest = line.substr(sp + 1);
-    if (name == "status") {
-      // "status Seccomp:\t2"
-      auto colon = rest.find(':');
-      if (colon == std::string::npos) continue;
-      std::string value = rest.substr(colon + 1);
-      value.erase(0, value.find_first_not_of(" \t"));
-      p.status[rest.substr(0, colon)] = value;
-    } else {
-      p.results[name] = rest;
-    }
-  }
+  static_cast<rampart::testing_support::Probe&>(p) = rampart::testing_support::ParseProbe(run.out);
   p.run = std::move(run);
   return p;
 }

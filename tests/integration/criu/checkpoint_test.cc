@@ -31,6 +31,7 @@
 #include <map>
 #include <sstream>
 
+#include "tests/integration/probe_output.h"
 #include "base/unique_fd.h"
 #include "runtime/criu.h"
 #include "tests/integration/net/net_e2e_fixture.h"
@@ -97,36 +98,6 @@ std::vector<std::string> StatFields(const std::string& stat, std::string* pid, s
   return out;
 }
 
-// The probe's "NAME RESULT" and "status Key:\tvalue" lines.
-struct Probe {
-  std::map<std::string, std::string> results, status;
-  std::string Get(const std::string& k) const {
-    auto it = results.find(k);
-    return it == results.end() ? "<no line for " + k + ">" : it->second;
-  }
-  std::string Status(const std::string& k) const {
-    auto it = status.find(k);
-    return it == status.end() ? "<no status line for " + k + ">" : it->second;
-  }
-};
-
-Probe ParseProbe(const std::string& out) {
-  Probe p;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto sp = line.find(' ');
-    if (sp == std::string::npos) continue;
-    std::string name = line.substr(0, sp), rest = line.substr(sp + 1);
-    if (name == "status") {
-      auto colon = rest.find(':');
-      if (colon != std::string::npos) p.status[rest.substr(0, colon)] = Trimmed(rest.substr(colon + 1));
-    } else {
-      p.results[name] = Trimmed(rest);
-    }
-  }
-  return p;
-}
 
 // One TCP connection from the test host to a container's echo server
 // (busybox `nc -ll -p PORT -e /bin/cat`). The socket is made inside the
