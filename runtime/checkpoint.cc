@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -95,6 +96,9 @@ Result<ScopedChild> SpawnCriu(const std::vector<std::string>& argv, const std::v
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    // A rampart that dies mid-dump must not leave CRIU to finish it (and
+    // kill the container into a checkpoint nobody records).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(null_in.get(), 0);
     dup2(out.get(), 1);
     dup2(out.get(), 2);

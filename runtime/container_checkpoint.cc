@@ -21,6 +21,7 @@
 #include "runtime/checkpoint.h"
 #include "runtime/container_manager.h"
 #include "runtime/manager_internal.h"
+#include "net/nat.h"
 #include "runtime/networking.h"
 
 namespace rampart::runtime {
@@ -28,6 +29,10 @@ using namespace detail;
 namespace {
 
 constexpr const char kManifest[] = "rampart-export.json";
+
+std::string InterruptedMarker(const Paths& paths, const std::string& name) {
+  return paths.RunDir(name) + "/checkpoint.interrupted";
+}
 
 std::string DefaultCheckpointName() {
   char buf[64];
@@ -143,6 +148,14 @@ Result<CheckpointMeta> ContainerManager::Checkpoint(const std::string& name, con
   req.images_dir = partial + "/images";
   req.log_path = paths_.RunDir(name) + "/criu-dump.log";
   req.leave_running = o.leave_running;
+  // If this process dies mid-dump, gc finds this file (with the lock free)
+  // and undoes what the dump did: thaw, remove CRIU's network lock.
+  const std::string marker = InterruptedMarker(paths_, name);
+  {
+    auto frozen = cgroup.Frozen();
+    (void)WriteFileAtomic(marker, frozen && *frozen ? "keep-frozen\n" : "thaw\n", 0600, Durability::kVolatile);
+  }
+  FaultPoint("checkpoint:marked");
   bool shown = false;
   if (o.progress && isatty(2)) {
     req.progress = [&](uint64_t bytes) {
@@ -151,6 +164,7 @@ Result<CheckpointMeta> ContainerManager::Checkpoint(const std::string& name, con
     };
   }
   auto meta = DumpContainer(req);
+  unlink(marker.c_str());
   if (shown) fprintf(stderr, "\n");
   if (!meta) {
     (void)RemoveTree(partial);
@@ -183,6 +197,61 @@ Result<CheckpointMeta> ContainerManager::Checkpoint(const std::string& name, con
     RAMPART_TRY(Export(name, ckpt, o.export_path));
   }
   return *meta;
+}
+
+void ContainerManager::GcCheckpoints(const std::vector<std::string>& names, GcReport& report) {
+  for (const auto& name : names) {
+    const std::string base = CheckpointsDir(paths_, name);
+    DIR* d = opendir(base.c_str());
+    if (!d) continue;
+    std::vector<std::string> partial;
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n.size() > 9 && n[0] == '.' && n.ends_with(".partial")) partial.push_back(base + "/" + n);
+    }
+    closedir(d);
+    const std::string marker = InterruptedMarker(paths_, name);
+    const bool interrupted = Exists(marker);
+    if (partial.empty() && !interrupted) continue;
+    // Only while no checkpoint of the container runs (it holds this lock).
+    auto lock = FileLock::Acquire(paths_.RunDir(name) + "/checkpoint.lock", true, false);
+    if (!lock) continue;
+    if (interrupted) {
+      // The dump's process died: CRIU died with it (PDEATHSIG), the
+      // container still runs, frozen by the dump and maybe cut off by
+      // CRIU's network lock.
+      auto how = ReadFile(marker);
+      auto state = store_.ReadState(name);
+      if (state && IsActive(store_.LiveStatus(*state))) {
+        if (how && how->starts_with("thaw")) {
+          if (auto cgm = Cgroups(paths_); cgm)
+            if (auto cg = cgm->Open(name); cg) (void)cg->Thaw();
+        }
+        UniqueFd ns(open(("/proc/" + std::to_string(state->init_pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+        if (ns) (void)net::DeleteInetTables(ns.get(), "CRIU-");
+      }
+      unlink(marker.c_str());
+      report.removed.push_back("interrupted checkpoint of " + name + " (container thawed, CRIU's network lock removed)");
+    }
+    for (const auto& p : partial)
+      if (RemoveTree(p)) report.removed.push_back("unfinished checkpoint " + p);
+  }
+  // An import unpacks into containers/.import-XXXXXX and moves everything
+  // out within seconds: one older than ten minutes belongs to a crashed run.
+  if (DIR* d = opendir(paths_.ContainersDir().c_str())) {
+    std::vector<std::string> stale;
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      struct stat st {};
+      const std::string path = paths_.ContainersDir() + "/" + n;
+      if (n.starts_with(".import-") && lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) &&
+          st.st_mtime + 600 < time(nullptr))
+        stale.push_back(path);
+    }
+    closedir(d);
+    for (const auto& p : stale)
+      if (RemoveTree(p)) report.removed.push_back("unfinished import " + p);
+  }
 }
 
 Result<std::vector<CheckpointListing>> ContainerManager::ListCheckpoints(const std::string& name) const {

@@ -585,6 +585,7 @@ Result<GcReport> ContainerManager::Gc() {
     if (!net_report) return net_report.error().Wrap("gc networks");
     for (auto& r : net_report->removed) report.removed.push_back(std::move(r));
   }
+  GcCheckpoints(known, report);
   // Stale state: recorded running, nothing alive → stopped.
   for (const auto& n : known) {
     auto s = store_.ReadState(n);

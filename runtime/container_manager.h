@@ -115,6 +115,8 @@ class ContainerManager {
   const Paths& paths() const { return paths_; }
 
  private:
+  // gc: unfinished checkpoints of crashed dumps, unpacked imports of crashed restores.
+  void GcCheckpoints(const std::vector<std::string>& names, GcReport& report);
   Result<std::string> RestoreFrom(const std::string& name, std::string from);
   // Forks the daemonized monitor; returns once the payload runs (or was restored).
   Status StartMonitor(const std::string& name, detail::Prepared prepared,

@@ -866,6 +866,36 @@ TEST_F(CheckpointRestoreTest, KillingCriuMidDumpLeavesContainerRunning) {
   EXPECT_EQ(StateOf("hog"), "running");
 }
 
+// ---- 5b. rampart itself killed mid-checkpoint: gc recovers ---------------------
+
+TEST_F(CheckpointRestoreTest, RampartKilledMidCheckpointIsRecoveredByGc) {
+  ASSERT_NO_FATAL_FAILURE(CreateAndStart("cut", {"none"}, {"sh", "-c", kCounter}));
+  const auto cgroups = CgroupsOf("cut");
+  ASSERT_FALSE(cgroups.empty());
+  CounterAbove("cut", 2);
+  // rampart dies right after starting criu; criu follows it (PDEATHSIG).
+  env_.push_back("RAMPART_FAULT=checkpoint:criu-started");
+  auto ck = Rampart({"checkpoint", "cut", "--name", "never"});
+  env_.pop_back();
+  EXPECT_EQ(Code(ck), 137) << "the fault point did not kill rampart" << Describe(ck);
+  WaitFor([&] { return OurCriu("dump").empty(); }, seconds(5));
+  EXPECT_TRUE(OurCriu("dump").empty()) << "criu went on dumping after rampart died";
+  EXPECT_EQ(StateOf("cut"), "frozen") << "the container must survive a crashed checkpoint (frozen by the dump)";
+  EXPECT_TRUE(IsFrozen(FreezerState(cgroups))) << "expected the dump's freeze to be left: " << FreezerState(cgroups);
+
+  auto gc = Rampart({"gc"});
+  ASSERT_EQ(Code(gc), 0) << Describe(gc);
+  EXPECT_TRUE(Has(gc.out, "interrupted checkpoint of cut")) << Describe(gc);
+  EXPECT_TRUE(IsThawed(FreezerState(cgroups))) << "gc did not thaw: " << FreezerState(cgroups);
+  EXPECT_EQ(StateOf("cut"), "running");
+  const long now = Counter("cut");
+  EXPECT_GT(CounterAbove("cut", now), now) << "the counter does not go on after gc";
+  EXPECT_TRUE(CheckpointDirEntries("cut").empty()) << "left in checkpoints/: " << ::testing::PrintToString(CheckpointDirEntries("cut"));
+  // And a real checkpoint works afterwards.
+  auto again = Rampart({"checkpoint", "cut", "--name", "after", "--leave-running"});
+  EXPECT_EQ(Code(again), 0) << Describe(again) << CriuLogs("cut");
+}
+
 // ---- 6. damaged and foreign checkpoints ----------------------------------------------
 
 TEST_F(CheckpointRestoreTest, CorruptOrForeignCheckpointRefused) {
