@@ -571,21 +571,7 @@ Status WithNftIn(int netns_fd, const std::string& what, const std::function<Stat
   return result;
 }
 
-Status RunNftIn(int netns_fd, const std::string& what, const std::string& script) {
-  return WithNftIn(netns_fd, what, [&](Nft& nft) { return nft.Run(script); });
-}
-
 }  // namespace
-
-Status HoldTraffic(int netns_fd) {
-  const std::string t = std::string("table inet ") + kHoldTable;
-  return RunNftIn(netns_fd, "hold traffic",
-                  t + " {}\ndelete " + t + "\n" + t +
-                      " {\n"
-                      "  chain in { type filter hook input priority -400; policy accept; iifname != \"lo\" drop; }\n"
-                      "  chain out { type filter hook output priority -400; policy accept; oifname != \"lo\" drop; }\n"
-                      "}\n");
-}
 
 Result<std::vector<std::string>> DeleteInetTables(int netns_fd, const std::string& prefix) {
   std::vector<std::string> deleted;
@@ -599,11 +585,6 @@ Result<std::vector<std::string>> DeleteInetTables(int netns_fd, const std::strin
     return Ok();
   }));
   return deleted;
-}
-
-Status ReleaseTraffic(int netns_fd) {
-  const std::string t = std::string("table inet ") + kHoldTable;
-  return RunNftIn(netns_fd, "release traffic", t + " {}\ndelete " + t + "\n");
 }
 
 }  // namespace rampart::net

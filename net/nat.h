@@ -128,21 +128,11 @@ class Nft {
 // Exposed for tests.
 std::string FormatNftErrors(const std::string& error_buffer);
 
-// While a restored container's sockets are rebuilt (CRIU), nothing but
-// loopback may pass in its network namespace: a segment for a TCP
-// connection that is not back yet would be answered with a reset and the
-// peer would drop the connection. HoldTraffic loads `table inet
-// rampart_hold` into the namespace of `netns_fd`, dropping every packet in
-// and out on any other interface (the peer retransmits); ReleaseTraffic
-// deletes it (fine if it is absent). Both run on a short-lived thread that
-// enters the namespace, so the caller's own namespace is never changed.
-inline constexpr const char kHoldTable[] = "rampart_hold";
 // Deletes every inet table whose name starts with `prefix` in the namespace
 // of `netns_fd` (e.g. the network lock a killed CRIU leaves behind); returns
-// their names.
+// their names. Runs on a short-lived thread that enters the namespace, so
+// the caller's own namespace is never changed.
 Result<std::vector<std::string>> DeleteInetTables(int netns_fd, const std::string& prefix);
-Status HoldTraffic(int netns_fd);
-Status ReleaseTraffic(int netns_fd);
 
 // Writes 1 to /proc/sys/net/ipv4/ip_forward for the calling thread's network
 // namespace (the sysctl is per netns). Does nothing if it is already 1, so a

@@ -605,7 +605,7 @@ Status Netlink::CreateVeth(const VethRequest& req) {
   // If any part fails (name taken in either netns, bad master) the kernel
   // unregisters the pair before it answers.
   Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-  r.Header(LinkHeader(0, IFF_UP, IFF_UP)).Str(IFLA_IFNAME, req.host_name);
+  r.Header(LinkHeader(0, req.host_up ? IFF_UP : 0, IFF_UP)).Str(IFLA_IFNAME, req.host_name);
   if (req.mtu) r.U32(IFLA_MTU, req.mtu);
   if (host_mac) r.Put(IFLA_ADDRESS, host_mac->data(), host_mac->size());
   if (master) r.U32(IFLA_MASTER, static_cast<uint32_t>(master));

@@ -59,6 +59,7 @@ struct VethRequest {
   unsigned mtu = 0;                // both ends; 0: kernel default
   std::string master;              // bridge to enslave the host end to ("" = none)
   std::string alias;               // IFLA_IFALIAS on the host end, e.g. "rampart:NET:CONTAINER"
+  bool host_up = true;             // false: the host end stays down (no traffic) until SetUp
 };
 
 // Validation shared with callers that want to check input early (plan step):

@@ -397,8 +397,13 @@ std::string NetworkManager::ResolvConf(const NetworkSpec& spec) const {
   return RunDir(spec.name) + "/resolv.conf";
 }
 
+Status NetworkManager::SetHostUp(const Endpoint& ep) {
+  RAMPART_ASSIGN_OR_RETURN(auto nl, Netlink::Open());
+  return nl.SetUp(ep.host_ifname);
+}
+
 Result<Endpoint> NetworkManager::Attach(const NetAttachment& a, const std::string& container, int netns_fd,
-                                        bool default_route, const std::vector<std::string>& publish) {
+                                        bool default_route, const std::vector<std::string>& publish, bool host_up) {
   RAMPART_ASSIGN_OR_RETURN(auto spec, Get(a.network));
   RAMPART_ASSIGN_OR_RETURN(auto lock, FileLock::Acquire(Dir(spec.name) + "/network.lock"));
   Endpoint ep;
@@ -471,6 +476,7 @@ Result<Endpoint> NetworkManager::Attach(const NetAttachment& a, const std::strin
     req.mtu = spec.mtu;
     req.master = IsOvs(spec) ? "" : spec.bridge;
     req.alias = VethAlias(spec.name, container);
+    req.host_up = host_up;
     if (auto st = nl->CreateVeth(req); !st) return undo(st.error());
     veth_made = true;
     if (IsOvs(spec)) {

@@ -581,7 +581,6 @@ Result<RestoredInit> RestoreContainer(const RestoreRequest& req) {
 
   RestoredInit out;
   UniqueFd netns;
-  bool held = false;
   net::NetworkManager mgr(NetPathsOf(req.paths));
   auto undo = [&](const Error& e) -> Error {
     Error err = e;
@@ -599,12 +598,11 @@ Result<RestoredInit> RestoreContainer(const RestoreRequest& req) {
   if (meta.has_netns) {
     RAMPART_ASSIGN_OR_RETURN(netns, NewNetns());
     if (!meta.endpoints.empty()) {
-      // Nothing may reach the namespace before the sockets are back.
-      RAMPART_TRY(net::HoldTraffic(netns.get()));
-      held = true;
+      // Nothing may reach the namespace before the sockets are back: the
+      // host ends of the veths stay down until CRIU is done.
       ContainerSpec pinned = spec;
       pinned.networks = PinnedNetworks(meta.endpoints);
-      auto eps = JoinNetworksIn(req.paths, pinned, netns.get());
+      auto eps = JoinNetworksIn(req.paths, pinned, netns.get(), /*host_up=*/false);
       if (!eps) return undo(eps.error().Wrap("restore"));
       out.endpoints = std::move(*eps);
     }
@@ -627,8 +625,8 @@ Result<RestoredInit> RestoreContainer(const RestoreRequest& req) {
   if (!out.init.pidfd) return undo(Error::FromErrno(errno, "pidfd_open restored init"));
   if (auto t = StateStore::ProcessStartTime(*pid); t) out.init.start_time = *t;
   if (auto st = VerifyPolicyInForce(*pid, *req.policy); !st) return undo(st.error());
-  if (held) {
-    if (auto st = net::ReleaseTraffic(netns.get()); !st) return undo(st.error());
+  for (const auto& ep : out.endpoints) {
+    if (auto st = mgr.SetHostUp(ep); !st) return undo(st.error().Wrap("restore"));
   }
   return out;
 }

@@ -13,8 +13,9 @@
 // from the host (devices, masked files, resolv.conf, user binds).
 //
 // Restore (in a fresh monitor): a new network namespace gets the same
-// interfaces, addresses and MACs as before while all traffic in it is held
-// (net::HoldTraffic), CRIU restores the tree into it as a child of the
+// interfaces, addresses and MACs as before, their host ends kept down so
+// that no traffic reaches it (a segment for a TCP connection that is not
+// back yet would be answered with a reset), CRIU restores the tree into it as a child of the
 // monitor (`--restore-sibling`) inside the container's cgroup, the hold is
 // released, and the restored init is checked to still run under the
 // container's seccomp filter, no_new_privs and capability bounding set.

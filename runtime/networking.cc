@@ -54,14 +54,15 @@ Result<std::vector<net::Endpoint>> JoinNetworks(const Paths& paths, const Contai
   return JoinNetworksIn(paths, spec, ns.get());
 }
 
-Result<std::vector<net::Endpoint>> JoinNetworksIn(const Paths& paths, const ContainerSpec& spec, int netns_fd) {
+Result<std::vector<net::Endpoint>> JoinNetworksIn(const Paths& paths, const ContainerSpec& spec, int netns_fd,
+                                                  bool host_up) {
   std::vector<net::Endpoint> out;
   RAMPART_ASSIGN_OR_RETURN(auto attachments, net::ParseNetAttachments(spec.networks));
   if (attachments.empty()) return out;
   net::NetworkManager mgr(NetPathsOf(paths));
   for (size_t i = 0; i < attachments.size(); ++i) {
     auto ep = mgr.Attach(attachments[i], spec.name, netns_fd, i == 0,
-                         i == 0 ? spec.publish : std::vector<std::string>{});
+                         i == 0 ? spec.publish : std::vector<std::string>{}, host_up);
     if (!ep) {
       Error e = ep.error().Wrap("network " + attachments[i].network);
       for (const auto& done : out)

@@ -30,7 +30,9 @@ Result<std::string> PrepareNetworks(const Paths& paths, const ContainerSpec& spe
 Result<std::vector<net::Endpoint>> JoinNetworks(const Paths& paths, const ContainerSpec& spec, pid_t pid);
 // The same into the network namespace `netns_fd` (restore: a new namespace
 // made before the processes exist).
-Result<std::vector<net::Endpoint>> JoinNetworksIn(const Paths& paths, const ContainerSpec& spec, int netns_fd);
+// With `host_up` false the host ends stay down until net::NetworkManager::SetHostUp.
+Result<std::vector<net::Endpoint>> JoinNetworksIn(const Paths& paths, const ContainerSpec& spec, int netns_fd,
+                                                  bool host_up = true);
 
 // The container's current endpoints (address and MAC from IPAM, interface
 // name from its config), in the order of its networks.
