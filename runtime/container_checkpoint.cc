@@ -114,8 +114,8 @@ Result<CheckpointMeta> ContainerManager::Checkpoint(const std::string& name, con
   RAMPART_ASSIGN_OR_RETURN(auto spec, LoadSpec(paths_, name));
   if (state.stdio == "terminal" || spec.tty)
     return Error::Unsupported("container " + name +
-                              " has a terminal (tty: true): its pty belongs to the host's devpts, which CRIU cannot "
-                              "restore; checkpoint works for detached containers without a terminal");
+                              " has a terminal (tty: true): its pty master is held by the monitor outside the container, "
+                              "which CRIU cannot restore; checkpoint works for detached containers without a terminal");
   if (state.stdio != "log")
     return Error::Unsupported("container " + name +
                               " runs in the foreground (rampart run without -d): its stdio belongs to the calling "

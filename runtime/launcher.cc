@@ -32,6 +32,66 @@ void Report(int fd, char kind, const std::string& text) {
   (void)!write(fd, msg.data(), msg.size());
 }
 
+// One fd over a unix socket (SCM_RIGHTS) with one byte of data.
+bool SendFd(int sock, int fd) {
+  char byte = 'P';
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctl;
+  msg.msg_controllen = sizeof ctl;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1;
+}
+
+UniqueFd ReceiveFd(int sock) {
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctl;
+  msg.msg_controllen = sizeof ctl;
+  ssize_t n;
+  do {
+    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) return UniqueFd();
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+      return UniqueFd(fd);
+    }
+  }
+  return UniqueFd();
+}
+
+// In the child, after pivot_root: a pty from the container's devpts; the
+// slave becomes stdio and the controlling terminal, the master goes to the
+// parent over `sock`.
+Status SetUpPtyInside(int sock, const std::optional<winsize>& size) {
+  UniqueFd master(open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!master) return Error::FromErrno(errno, "open the container's /dev/ptmx");
+  int unlock = 0;
+  if (ioctl(master.get(), TIOCSPTLCK, &unlock) != 0) return Error::FromErrno(errno, "unlock pty");
+  UniqueFd slave(ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!slave) return Error::FromErrno(errno, "open pty peer");
+  if (size) ioctl(master.get(), TIOCSWINSZ, &*size);
+  for (int to = 0; to < 3; ++to)
+    if (dup2(slave.get(), to) < 0) return Error::FromErrno(errno, "dup2 pty");
+  if (ioctl(0, TIOCSCTTY, 0) != 0) return Error::FromErrno(errno, "set controlling terminal");
+  if (!SendFd(sock, master.get())) return Error::FromErrno(errno, "hand the pty to the monitor");
+  return Ok();
+}
+
 uint64_t NamespaceFlags(const NamespaceSet& ns) {
   uint64_t f = 0;
   if (ns.pid) f |= CLONE_NEWPID;
@@ -115,7 +175,7 @@ Identity IdentityOf(const ContainerSpec& spec) {
   if (req.kill_on_parent_death) prctl(PR_SET_PDEATHSIG, SIGKILL);
   char go = 0;
   if (read(sync_fd, &go, 1) != 1 || go != 'G') _exit(125);  // parent gave up or died
-  if (!wait_ready) close(sync_fd);
+  if (!wait_ready && !req.pty_inside) close(sync_fd);
   auto fail = [&](const std::string& stage, const Error& e) {
     Report(err_fd, 'S', stage + ": " + e.message());
     _exit(125);
@@ -135,13 +195,12 @@ Identity IdentityOf(const ContainerSpec& spec) {
     if (from >= 0 && from != to && dup2(from, to) < 0) fail("stdio", Error::FromErrno(errno, "dup2"));
   }
   if (setsid() < 0) fail("session", Error::FromErrno(errno, "setsid"));
-  // A tty container's stdio is a fresh pty: make it the controlling terminal.
-  if (spec.tty && ioctl(0, TIOCSCTTY, 0) != 0) fail("tty", Error::FromErrno(errno, "set controlling terminal"));
+
   if (spec.namespaces.uts && sethostname(spec.hostname.c_str(), spec.hostname.size()) != 0)
     fail("hostname", Error::FromErrno(errno, "sethostname " + spec.hostname));
   if (wait_ready) {
     if (read(sync_fd, &go, 1) != 1 || go != 'C') _exit(125);  // not in the cgroup: never run anything
-    close(sync_fd);
+    if (!req.pty_inside) close(sync_fd);
   }
   if (late_cgroup) {
     if (spec.namespaces.cgroup && unshare(CLONE_NEWCGROUP) != 0)
@@ -149,6 +208,10 @@ Identity IdentityOf(const ContainerSpec& spec) {
   }
   if (auto st = SetupRootfs(plan); !st) fail("rootfs", st.error());
   rootfs_fd.reset();
+  if (req.pty_inside) {
+    if (auto st = SetUpPtyInside(sync_fd, req.pty_size); !st) fail("tty", st.error());
+    close(sync_fd);
+  }
   if (spec.namespaces.net) {
     if (auto st = LoopbackUp(); !st) fail("network", st.error());
   }
@@ -284,6 +347,14 @@ Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
   if (!wired) return abort_child(wired.error().Wrap("network"));
   if (wait_ready) {
     RAMPART_TRY(release("C"));
+  }
+  if (req.pty_inside) {
+    out.pty_master = ReceiveFd(sync_wr.get());
+    if (!out.pty_master) {
+      std::string report = ReadReport(err_rd.get());
+      return abort_child(report.empty() ? Error::Internal("the container init gave no terminal")
+                                        : ReportToError(report, req.spec->command[0]));
+    }
   }
   sync_wr.reset();
   std::string report = ReadReport(err_rd.get());

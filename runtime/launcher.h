@@ -5,6 +5,7 @@
 // no_new_privs, seccomp last (runtime/policy_apply) → execve.
 #pragma once
 
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include <optional>
@@ -32,6 +33,11 @@ struct LaunchRequest {
   // so that no descriptor of the payload points outside its mount namespace
   // (CRIU can dump it; stdin_fd is ignored).
   bool stdin_null_inside = false;
+  // tty: the child opens a pty from the container's own devpts after
+  // pivot_root, makes the slave its stdio and controlling terminal, and
+  // hands the master back (LaunchedInit::pty_master); stdio fds are ignored.
+  bool pty_inside = false;
+  std::optional<winsize> pty_size;
   bool kill_on_parent_death = true;  // PR_SET_PDEATHSIG(SIGKILL): the container follows its monitor
   // Called in the parent once the child exists (its namespaces too), while
   // the child sets up its rootfs; the child execs nothing before this
@@ -44,6 +50,7 @@ struct LaunchedInit {
   pid_t pid = -1;        // in the caller's pid namespace
   UniqueFd pidfd;        // from CLONE_PIDFD
   uint64_t start_time = 0;
+  UniqueFd pty_master;   // with pty_inside
 };
 
 // Errors: rampart's own setup failures ("rootfs: mount proc on /proc: ...");

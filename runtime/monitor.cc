@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -146,11 +147,13 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
     };
   }
   UniqueFd null_in, log_out;
+  // A tty container's pty comes from its own devpts (the child opens it
+  // after pivot_root and hands us the master), so tty/ttyname work inside.
   std::optional<PtyPair> pty;
   if (setup.spec.tty) {
-    auto p = OpenPty(setup.foreground ? 0 : -1);
-    if (!p) return fail(p.error());
-    pty = std::move(*p);
+    req.pty_inside = true;
+    winsize ws{};
+    if (setup.foreground && ioctl(0, TIOCGWINSZ, &ws) == 0) req.pty_size = ws;
   }
   // Detached: stdin is the container's own /dev/null, stdout and stderr a
   // pipe that we copy into the log (like conmon), so that every descriptor
@@ -159,7 +162,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   if (!setup.foreground) {
     log_out.reset(open(setup.paths.LogFile(name).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
     if (!log_out) return fail(Error::FromErrno(errno, "open " + setup.paths.LogFile(name)));
-    if (!pty) {
+    if (!setup.spec.tty) {
       int p[2];
       if (pipe2(p, O_CLOEXEC) != 0) return fail(Error::FromErrno(errno, "pipe"));
       out_rd.reset(p[0]);
@@ -168,8 +171,8 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
       req.stdout_fd = req.stderr_fd = out_wr.get();
     }
   }
-  if (pty) {
-    req.stdin_fd = req.stdout_fd = req.stderr_fd = pty->slave.get();
+  if (setup.spec.tty) {
+    // stdio is the pty's slave, set up by the child itself.
   } else if (setup.foreground) {
     req.stdin_fd = 0;
     req.stdout_fd = 1;
@@ -206,7 +209,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
     return fail(init.error());
   }
   null_in.reset();
-  if (pty) pty->slave.reset();  // only the container holds the terminal now
+  if (init->pty_master) pty.emplace(PtyPair{std::move(init->pty_master), UniqueFd()});
   out_wr.reset();
   // Foreground with a tty: our terminal goes raw and is proxied to the pty.
   std::optional<ScopedRawMode> raw;

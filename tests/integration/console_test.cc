@@ -1,5 +1,5 @@
-// tty containers: the payload gets a fresh pty, `rampart console` reaches it
-// and `run --tty` proxies it in the foreground.
+// tty containers: the payload gets a fresh pty from its own devpts,
+// `rampart console` reaches it and `run --tty` proxies it in the foreground.
 #include "tests/integration/cli_harness.h"
 
 namespace rampart {
@@ -35,6 +35,16 @@ TEST_F(ConsoleTest, ForegroundRunWithTtyProxiesAndPassesTheExitCode) {
   auto r = Rampart({"run", name_, "--rm", "--tty", "--", "/bin/sh"}, "echo fg-$((2*21)); exit 3\n");
   EXPECT_EQ(Code(r), 3) << Describe(r);
   EXPECT_NE(r.out.find("fg-42"), std::string::npos) << Describe(r);
+}
+
+// The pty comes from the container's own devpts instance: `tty` names it
+// and it is listed in the container's /dev/pts (a host pty would be
+// "not a tty" there).
+TEST_F(ConsoleTest, TheTerminalIsFromTheContainersOwnDevpts) {
+  auto r = Rampart({"run", name_, "--rm", "--tty", "--", "/bin/sh", "-c", "tty; ls /dev/pts"}, "");
+  EXPECT_EQ(Code(r), 0) << Describe(r);
+  EXPECT_NE(r.out.find("/dev/pts/0"), std::string::npos) << Describe(r);
+  EXPECT_EQ(r.out.find("not a tty"), std::string::npos) << Describe(r);
 }
 
 }  // namespace
