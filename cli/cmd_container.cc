@@ -197,6 +197,9 @@ Result<int> Info(Context& ctx, const ParsedArgs& a) {
   j["allow_dangerous"] = i.spec.allow_dangerous;
   j["config"] = m.paths().ConfigFile(name);
   j["log"] = m.paths().LogFile(name);
+  j["security_notes"] = i.state.security_notes;
+  if (!i.state.checkpoint.empty()) j["stopped_by_checkpoint"] = i.state.checkpoint;
+  if (!i.state.restored_from.empty()) j["restored_from"] = i.state.restored_from;
   std::string human;
   for (auto it = j.begin(); it != j.end(); ++it)
     human += it.key() + ": " + (it.value().is_string() ? it.value().get<std::string>() : it.value().dump()) + "\n";

@@ -15,6 +15,7 @@
 #include "security/compiled_policy.h"
 #include "security/constants.h"
 #include "security/embedded.h"
+#include "security/landlock.h"
 #include "security/resolver.h"
 #include "security/syscall_table.h"
 
@@ -36,7 +37,7 @@ Result<std::string> OnePositional(const ParsedArgs& a, const std::string& what) 
   return a.positional[0];
 }
 
-std::string ShowText(const security::Policy& p) {
+std::string ShowText(const security::Policy& p, int host_abi, uint64_t handled) {
   std::string out = "name:         " + p.name + "\n";
   if (!p.description.empty()) out += "description:  " + p.description + "\n";
   out += "chain:        " + Join(p.chain, " <- ") + "\n";
@@ -84,8 +85,36 @@ std::string ShowText(const security::Policy& p) {
   }
   if (!p.masked_paths.empty()) out += "masked_paths: " + Join(p.masked_paths, " ") + "\n";
   if (!p.readonly_paths.empty()) out += "readonly_paths: " + Join(p.readonly_paths, " ") + "\n";
+  const auto& l = p.landlock;
+  out += "landlock: " + security::EnforceModeName(l.mode) + (l.min_abi ? ", min_abi " + std::to_string(l.min_abi) : "") +
+         (l.has_filesystem ? "" : " (inactive: no filesystem section)") + "\n";
+  if (l.has_filesystem) {
+    out += "  handled rights (ABI " + std::to_string(host_abi) + " on this host): " +
+           Join(security::LandlockRightNames(handled), ", ") + "\n";
+    out += "  paths no rule covers are denied these rights; rules:\n";
+    for (const auto& r : l.rules) {
+      uint64_t rights = security::LandlockRights(r.access, handled);
+      out += "    " + r.path + ": " + security::FsAccessToString(r.access) + " -> " +
+             (rights ? Join(security::LandlockRightNames(rights), ",") : "no rule") + "  (" + r.pos.ToString() + ")\n";
+    }
+  }
+  out += "apparmor.enforce: " + security::EnforceModeName(p.apparmor.mode) + "\n";
+  out += "selinux.enforce: " + security::EnforceModeName(p.selinux.mode) + "\n";
   for (const auto& [k, v] : p.reserved) out += k + " (reserved): " + v + "\n";
   return out;
+}
+
+// PolicyToJson plus the Landlock rights for this host's ABI.
+nlohmann::json ShowJson(const security::Policy& p, int host_abi, uint64_t handled) {
+  nlohmann::json j = security::PolicyToJson(p);
+  j["landlock"]["host_abi"] = host_abi;
+  j["landlock"]["handled_rights"] = security::LandlockRightNames(handled);
+  if (p.landlock.has_filesystem) {
+    for (size_t i = 0; i < p.landlock.rules.size(); ++i)
+      j["filesystem"]["paths"][i]["rights"] =
+          security::LandlockRightNames(security::LandlockRights(p.landlock.rules[i].access, handled));
+  }
+  return j;
 }
 
 Result<int> List(Context& ctx, const ParsedArgs&) {
@@ -105,7 +134,11 @@ Result<int> List(Context& ctx, const ParsedArgs&) {
 Result<int> Show(Context& ctx, const ParsedArgs& a) {
   RAMPART_ASSIGN_OR_RETURN(std::string ref, OnePositional(a, "PROFILE"));
   RAMPART_ASSIGN_OR_RETURN(auto p, LoadPolicy(ctx, ref));
-  Emit(ctx.format, security::PolicyToJson(p), ShowText(p));
+  // Rights are shown for this host's Landlock ABI (the newest rampart knows
+  // when the host has none).
+  int abi = runtime::DetectHostSecurity().landlock_abi;
+  uint64_t handled = security::LandlockHandledRights(abi > 0 ? abi : 3);
+  Emit(ctx.format, ShowJson(p, abi, handled), ShowText(p, abi, handled));
   return 0;
 }
 
@@ -230,6 +263,8 @@ Result<int> Run(Context& ctx, const ParsedArgs& a) {
       RAMPART_ASSIGN_OR_RETURN(compiled, security::CompilePolicy(p));
     }
   }
+  RAMPART_ASSIGN_OR_RETURN(auto notes, security::CheckEnforcement(p, runtime::DetectHostSecurity()));
+  for (const auto& n : notes) ctx.log.Warn("security layer not enforced: " + n, {{"profile", p.name}});
   ctx.log.Info("running under policy", {{"profile", p.name}, {"hash", compiled.hash}});
   RAMPART_ASSIGN_OR_RETURN(auto res, runtime::RunUnderPolicy(compiled, a.rest));
   if (res.exec_errno != 0) {
@@ -264,7 +299,7 @@ std::vector<Command> PolicyCommands() {
   c.push_back({"policy audit", "PROFILE", "report risky settings in a profile, with their location",
                "", {{"fail-on-high", 0, false, "", "exit 1 when a high-severity finding is reported"}}, Audit});
   c.push_back({"policy run", "PROFILE -- CMD [ARGS...]", "run a command on this host under the compiled policy",
-               "Applies rlimits, the capability sets, no_new_privs and the seccomp filter\n"
+               "Applies rlimits, the capability sets, no_new_privs, Landlock and the seccomp filter\n"
                "(last), then execs CMD. The exit code is CMD's (128+N if killed by signal N).",
                {{"no-cache", 0, false, "", "compile instead of using ROOT/cache/bpf"}}, Run});
   return c;

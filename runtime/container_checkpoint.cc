@@ -125,6 +125,14 @@ Result<CheckpointMeta> ContainerManager::Checkpoint(const std::string& name, con
                               " has a user namespace: CRIU restores it, but then cannot enter the network namespace "
                               "rampart prepares (that one belongs to the host's user namespace); checkpoint works for "
                               "containers without user namespaces for now");
+  // Fail-closed: CRIU does not restore a Landlock domain, so the restored
+  // container would run without the filesystem rules it was started with.
+  auto policy = FrozenPolicy(paths_, name, spec, log_, policy_memo_);
+  if (!policy) return policy.error().Wrap("checkpoint " + name);
+  if (policy->policy.landlock.active())
+    return Error::Unsupported("container " + name + " runs under Landlock filesystem rules (profile " +
+                              policy->policy.name +
+                              "), which CRIU cannot restore: a restored container would run without them");
   const std::string ckpt = o.name.empty() ? DefaultCheckpointName() : o.name;
   RAMPART_TRY(ValidateCheckpointName(ckpt));
   const std::string base = CheckpointsDir(paths_, name);
@@ -143,8 +151,7 @@ Result<CheckpointMeta> ContainerManager::Checkpoint(const std::string& name, con
   req.spec = &spec;
   req.cgroup = &cgroup;
   req.init_pid = state.init_pid;
-  if (auto policy = FrozenPolicy(paths_, name, spec, log_, policy_memo_); policy)
-    req.masked_paths = policy->policy.masked_paths;
+  req.masked_paths = policy->policy.masked_paths;
   req.images_dir = partial + "/images";
   req.log_path = paths_.RunDir(name) + "/criu-dump.log";
   req.leave_running = o.leave_running;

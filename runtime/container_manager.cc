@@ -31,6 +31,7 @@
 #include "runtime/template.h"
 #include "security/audit.h"
 #include "security/compiled_policy.h"
+#include "security/landlock.h"
 #include "security/resolver.h"
 
 namespace rampart::runtime {
@@ -279,6 +280,10 @@ Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std:
   } else {
     RAMPART_ASSIGN_OR_RETURN(policy, FrozenPolicy(paths, name, spec, log, memo));
   }
+  // Required security layers the host lacks refuse the start here, before
+  // anything is made; skipped optional ones are said out loud.
+  RAMPART_ASSIGN_OR_RETURN(auto notes, security::CheckEnforcement(policy.policy, DetectHostSecurity()));
+  for (const auto& n : notes) log.Warn("security layer not enforced: " + n, {{"container", name}});
   RAMPART_ASSIGN_OR_RETURN(auto cgm, Cgroups(paths));
   RAMPART_ASSIGN_OR_RETURN(auto cgroup, cgm.Create(name, LimitsOf(spec)));
   return Prepared{std::move(spec), std::move(policy), std::move(cgroup)};

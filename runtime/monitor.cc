@@ -21,6 +21,8 @@
 #include "base/fault.h"
 #include "runtime/console.h"
 #include "runtime/launcher.h"
+#include "runtime/policy_apply.h"
+#include "security/landlock.h"
 
 namespace rampart::runtime {
 namespace {
@@ -99,6 +101,8 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   state.exit_signal.reset();
   state.finished_at = 0;
   state.started_at = Now();
+  auto notes = security::CheckEnforcement(setup.policy.policy, DetectHostSecurity());
+  state.security_notes = notes ? *notes : std::vector<std::string>{};
 
   auto fail = [&](const Error& e) -> Error {
     (void)TeardownContainer(store, state, &setup.cgroup, &setup.spec);
@@ -109,6 +113,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
     return e;
   };
   RAMPART_TRY(store.WriteState(state));
+  if (!notes) return fail(notes.error());
 
   // Forward termination signals to the container in the foreground.
   sigset_t mask;

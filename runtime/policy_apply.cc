@@ -4,9 +4,11 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/filter.h>
+#include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <grp.h>
 #include <sys/wait.h>
@@ -56,7 +58,64 @@ Status SwitchIdentity(const Identity& id) {
   return Ok();
 }
 
+int LandlockAbi() {
+  long abi = syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  return abi < 0 ? -errno : static_cast<int>(abi);
+}
+
+// Builds and enforces the ruleset (after no_new_privs). Paths missing in the
+// container are skipped; a rule on a non-directory takes only file rights.
+Status ApplyLandlock(const security::Policy& p) {
+  const security::LandlockPolicy& l = p.landlock;
+  if (!l.active()) return Ok();
+  const bool required = l.mode == security::EnforceMode::kRequired;
+  int abi = LandlockAbi();
+  if (abi < 0) {
+    if (required) return Error::FromErrno(-abi, "profile " + p.name + " requires Landlock but landlock_create_ruleset failed");
+    return Ok();
+  }
+  if (abi < static_cast<int>(l.min_abi) && required)
+    return Error::Unsupported("profile " + p.name + " requires Landlock ABI " + std::to_string(l.min_abi) +
+                              " but the kernel has ABI " + std::to_string(abi));
+  if (!p.no_new_privileges) return Error::Invalid("landlock needs no_new_privileges (profile " + p.name + ")");
+  landlock_ruleset_attr attr{};  // handled_access_fs only: valid for every ABI
+  attr.handled_access_fs = security::LandlockHandledRights(abi);
+  UniqueFd ruleset(static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0)));
+  if (!ruleset) return Error::FromErrno(errno, "landlock_create_ruleset");
+  for (const auto& rule : l.rules) {
+    uint64_t rights = security::LandlockRights(rule.access, attr.handled_access_fs);
+    if (!rights) continue;  // none: no rule
+    UniqueFd fd(open(rule.path.c_str(), O_PATH | O_CLOEXEC));
+    if (!fd) {
+      if (errno == ENOENT || errno == ENOTDIR) continue;
+      return Error::FromErrno(errno, "open " + rule.path + " for a landlock rule");
+    }
+    struct stat st {};
+    if (fstat(fd.get(), &st) != 0) return Error::FromErrno(errno, "stat " + rule.path);
+    if (!S_ISDIR(st.st_mode)) rights &= security::LandlockFileRights();
+    if (!rights) continue;
+    landlock_path_beneath_attr beneath{};
+    beneath.allowed_access = rights;
+    beneath.parent_fd = fd.get();
+    if (syscall(SYS_landlock_add_rule, ruleset.get(), LANDLOCK_RULE_PATH_BENEATH, &beneath, 0) != 0)
+      return Error::FromErrno(errno, "landlock rule for " + rule.path);
+  }
+  if (syscall(SYS_landlock_restrict_self, ruleset.get(), 0) != 0) return Error::FromErrno(errno, "landlock_restrict_self");
+  return Ok();
+}
+
 }  // namespace
+
+security::HostSecurity DetectHostSecurity() {
+  security::HostSecurity h;
+  int abi = LandlockAbi();
+  if (abi > 0) h.landlock_abi = abi;
+  else h.landlock_why = std::string("landlock_create_ruleset: ") + std::strerror(-abi);
+  struct stat st {};
+  h.apparmor = stat("/sys/kernel/security/apparmor", &st) == 0;
+  h.selinux = stat("/sys/fs/selinux/enforce", &st) == 0;
+  return h;
+}
 
 Status CheckApplicable(const security::CompiledPolicy& policy) {
   if (HasNotify(policy.policy.seccomp))
@@ -97,6 +156,7 @@ Status ApplyPolicy(const security::CompiledPolicy& compiled, const std::optional
 
   if (p.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     return Error::FromErrno(errno, "set no_new_privs");
+  RAMPART_TRY(ApplyLandlock(p));
 
   if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
     return Error::FromErrno(errno, "mark descriptors close-on-exec");
@@ -111,6 +171,8 @@ Status ApplyPolicy(const security::CompiledPolicy& compiled, const std::optional
 Result<RunResult> RunUnderPolicy(const security::CompiledPolicy& policy, const std::vector<std::string>& argv) {
   if (argv.empty()) return Error::Invalid("no command to run");
   RAMPART_TRY(CheckApplicable(policy));
+  // Required security layers this host lacks refuse the run (fail-closed).
+  RAMPART_TRY(security::CheckEnforcement(policy.policy, DetectHostSecurity()));
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Error::FromErrno(errno, "pipe");
   UniqueFd rd(fds[0]), wr(fds[1]);

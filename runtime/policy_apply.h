@@ -1,6 +1,6 @@
-// Applies a CompiledPolicy to the calling process, in the order of
-// DESIGN.md: rlimits → capabilities → no_new_privs → fds marked
-// close-on-exec → seccomp (last). The caller execs right after. This is the
+// Applies a CompiledPolicy to the calling process: rlimits → capabilities
+// → no_new_privs → Landlock (it needs no_new_privs: DESIGN.md puts it
+// before) → fds marked close-on-exec → seccomp (last). The caller execs right after. This is the
 // enforcement path `rampart policy run` uses and container init will use.
 #pragma once
 
@@ -12,11 +12,17 @@
 
 #include "base/result.h"
 #include "security/compiled_policy.h"
+#include "security/landlock.h"
 
 namespace rampart::runtime {
 
 // Refuses what this path cannot honour (e.g. notify rules with no supervisor).
 Status CheckApplicable(const security::CompiledPolicy& policy);
+
+// The kernel security layers this host offers: the Landlock ABI
+// (landlock_create_ruleset with LANDLOCK_CREATE_RULESET_VERSION), AppArmor
+// (/sys/kernel/security/apparmor) and SELinux (/sys/fs/selinux/enforce).
+security::HostSecurity DetectHostSecurity();
 
 // The user the payload runs as (switched after the bounding set is dropped).
 struct Identity {

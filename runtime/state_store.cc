@@ -167,7 +167,8 @@ std::string StateToJson(const ContainerState& s) {
             {"ip", s.ip},
             {"stdio", s.stdio},
             {"checkpoint", s.checkpoint},
-            {"restored_from", s.restored_from}};
+            {"restored_from", s.restored_from},
+            {"security_notes", s.security_notes}};
   return j.dump(2) + "\n";
 }
 
@@ -200,6 +201,7 @@ Result<ContainerState> StateFromJson(std::string_view text) {
     opt("stdio", s.stdio);
     opt("checkpoint", s.checkpoint);
     opt("restored_from", s.restored_from);
+    opt("security_notes", s.security_notes);
   } catch (const Json::exception& e) {
     return Error::Invalid(e.what());
   }

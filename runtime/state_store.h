@@ -41,6 +41,9 @@ struct ContainerState {
   std::string stdio;
   std::string checkpoint;     // the checkpoint this stop was made by ("" otherwise)
   std::string restored_from;  // the checkpoint this run was restored from
+  // Security layers the profile asks for "if-available" that this host
+  // could not give at start ("apparmor: skipped, host has no AppArmor").
+  std::vector<std::string> security_notes;
   bool operator==(const ContainerState&) const = default;
 };
 

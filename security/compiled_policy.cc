@@ -11,7 +11,7 @@
 #include "security/syscall_table.h"
 
 #ifndef RAMPART_COMPILER_VERSION
-#define RAMPART_COMPILER_VERSION "rampart-policy-compiler/2"
+#define RAMPART_COMPILER_VERSION "rampart-policy-compiler/3"
 #endif
 
 namespace rampart::security {
@@ -30,6 +30,52 @@ nlohmann::json SyscallToJson(const SyscallPolicy& sp) {
     j["when_any"] = any;
   }
   return j;
+}
+
+nlohmann::json PosToJson(const SourcePos& pos) {
+  return {{"file", pos.file}, {"line", pos.line}, {"column", pos.column}};
+}
+
+SourcePos PosFromJson(const nlohmann::json& j) {
+  return {j.at("file").get<std::string>(), j.at("line").get<int>(), j.at("column").get<int>()};
+}
+
+Result<EnforceMode> ModeFromJson(const nlohmann::json& j) {
+  auto m = ParseEnforceMode(j.get<std::string>());
+  if (!m) return Error::Invalid("unknown enforce mode " + j.dump());
+  return *m;
+}
+
+// The enforcement fields: landlock (mode, min_abi, rules) and the LSM
+// enforce modes, with their locations (start reports them).
+nlohmann::json EnforcementToJson(const Policy& p) {
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& r : p.landlock.rules)
+    rules.push_back({{"path", r.path}, {"access", r.access}, {"pos", PosToJson(r.pos)}});
+  return {{"landlock",
+           {{"has_filesystem", p.landlock.has_filesystem},
+            {"mode", EnforceModeName(p.landlock.mode)},
+            {"mode_pos", PosToJson(p.landlock.mode_pos)},
+            {"min_abi", p.landlock.min_abi},
+            {"rules", rules}}},
+          {"apparmor", {{"enforce", EnforceModeName(p.apparmor.mode)}, {"pos", PosToJson(p.apparmor.pos)}}},
+          {"selinux", {{"enforce", EnforceModeName(p.selinux.mode)}, {"pos", PosToJson(p.selinux.pos)}}}};
+}
+
+// Throws nlohmann::json::exception on a missing or mistyped field.
+Status EnforcementFromJson(const nlohmann::json& j, Policy& p) {
+  const auto& l = j.at("landlock");
+  p.landlock.has_filesystem = l.at("has_filesystem").get<bool>();
+  RAMPART_ASSIGN_OR_RETURN(p.landlock.mode, ModeFromJson(l.at("mode")));
+  p.landlock.mode_pos = PosFromJson(l.at("mode_pos"));
+  p.landlock.min_abi = l.at("min_abi").get<uint32_t>();
+  for (const auto& r : l.at("rules"))
+    p.landlock.rules.push_back({r.at("path").get<std::string>(), r.at("access").get<uint8_t>(), PosFromJson(r.at("pos"))});
+  RAMPART_ASSIGN_OR_RETURN(p.apparmor.mode, ModeFromJson(j.at("apparmor").at("enforce")));
+  p.apparmor.pos = PosFromJson(j.at("apparmor").at("pos"));
+  RAMPART_ASSIGN_OR_RETURN(p.selinux.mode, ModeFromJson(j.at("selinux").at("enforce")));
+  p.selinux.pos = PosFromJson(j.at("selinux").at("pos"));
+  return Ok();
 }
 
 std::string LibseccompVersion() {
@@ -67,6 +113,14 @@ nlohmann::json PolicyToJson(const Policy& p) {
   nlohmann::json reserved = nlohmann::json::object();
   for (const auto& [k, v] : p.reserved) reserved[k] = nlohmann::json::parse(v, nullptr, false);
   j["reserved"] = reserved;
+  nlohmann::json fs = nlohmann::json::array();
+  for (const auto& r : p.landlock.rules)
+    fs.push_back({{"path", r.path}, {"access", FsAccessToString(r.access)}, {"at", r.pos.ToString()}});
+  j["filesystem"] = p.landlock.has_filesystem ? nlohmann::json{{"paths", fs}} : nlohmann::json(nullptr);
+  j["landlock"] = {{"mode", EnforceModeName(p.landlock.mode)}, {"min_abi", p.landlock.min_abi},
+                   {"active", p.landlock.active()}};
+  j["apparmor"] = {{"enforce", EnforceModeName(p.apparmor.mode)}};
+  j["selinux"] = {{"enforce", EnforceModeName(p.selinux.mode)}};
   return j;
 }
 
@@ -121,6 +175,17 @@ std::string PolicyHash(const Policy& p) {
   for (const auto& m : p.masked_paths) t += "\nmasked " + m;
   for (const auto& m : p.readonly_paths) t += "\nreadonly " + m;
   for (const auto& [k, v] : p.reserved) t += "\nreserved " + k + " " + v;
+  t += "\nlandlock ";
+  num(p.landlock.has_filesystem);
+  num(static_cast<uint64_t>(p.landlock.mode));
+  num(p.landlock.min_abi);
+  for (const auto& r : p.landlock.rules) {
+    t += "\nfs " + r.path + ' ';
+    num(r.access);
+  }
+  t += "\nlsm ";
+  num(static_cast<uint64_t>(p.apparmor.mode));
+  num(static_cast<uint64_t>(p.selinux.mode));
   t += "\n" + LibseccompVersion() + "\n" RAMPART_COMPILER_VERSION;
   return Sha256Hex(t);
 }
@@ -175,7 +240,7 @@ std::string FrozenPolicyJson(const CompiledPolicy& c) {
   for (const auto& r : p.rlimits) rl.push_back({{"name", r.name}, {"resource", r.resource}, {"soft", r.soft}, {"hard", r.hard}});
   nlohmann::json arches = nlohmann::json::array();
   for (Arch a : p.seccomp.arches) arches.push_back(ArchName(a));
-  nlohmann::json j = {{"version", 1},
+  nlohmann::json j = {{"version", 2},
                       {"name", p.name},
                       {"hash", c.hash},
                       {"bpf_sha256", Sha256Hex(BpfBytes(c.seccomp.insns))},
@@ -190,14 +255,15 @@ std::string FrozenPolicyJson(const CompiledPolicy& c) {
                       {"rlimits", rl},
                       {"masked_paths", p.masked_paths},
                       {"readonly_paths", p.readonly_paths},
-                      {"chain", p.chain}};
+                      {"chain", p.chain},
+                      {"enforcement", EnforcementToJson(p)}};
   return j.dump(2) + "\n";
 }
 
 Result<CompiledPolicy> ThawPolicy(std::string_view json, std::string_view bpf, const std::string& where) {
   auto bad = [&](const std::string& what) { return Error::Invalid("frozen policy " + where + ": " + what); };
   auto j = nlohmann::json::parse(json, nullptr, false);
-  if (!j.is_object() || j.value("version", 0) != 1) return bad("unreadable or of an unknown version");
+  if (!j.is_object() || j.value("version", 0) != 2) return bad("unreadable or of an unknown version");
   if (bpf.empty() || bpf.size() % sizeof(sock_filter) != 0) return bad("the BPF program is truncated");
   if (j.value("bpf_sha256", "") != Sha256Hex(bpf)) return bad("the BPF program does not match its recorded hash");
   CompiledPolicy c;
@@ -223,6 +289,7 @@ Result<CompiledPolicy> ThawPolicy(std::string_view json, std::string_view bpf, c
     p.masked_paths = j.at("masked_paths").get<std::vector<std::string>>();
     p.readonly_paths = j.at("readonly_paths").get<std::vector<std::string>>();
     p.chain = j.at("chain").get<std::vector<std::string>>();
+    if (auto st = EnforcementFromJson(j.at("enforcement"), p); !st) return bad(st.error().message());
   } catch (const nlohmann::json::exception& e) {
     return bad(std::string("missing or mistyped field: ") + e.what());
   }

@@ -58,6 +58,29 @@ struct Rlimit {
   uint64_t soft = 0, hard = 0;  // RLIM_INFINITY (= UINT64_MAX) for unlimited
 };
 
+// One Landlock path rule: `access` (FsAccess bits) at and below `path`.
+struct FsRule {
+  std::string path;
+  uint8_t access = 0;
+  SourcePos pos;
+  bool operator==(const FsRule& o) const { return path == o.path && access == o.access; }
+};
+
+struct LandlockPolicy {
+  bool has_filesystem = false;  // a `filesystem` section exists: build a ruleset
+  EnforceMode mode = EnforceMode::kRequired;
+  uint32_t min_abi = 0;
+  SourcePos mode_pos;
+  std::vector<FsRule> rules;  // sorted by path, one per path
+  bool active() const { return has_filesystem && mode != EnforceMode::kOff; }
+};
+
+// apparmor.enforce / selinux.enforce (kOff when not given).
+struct LsmRequirement {
+  EnforceMode mode = EnforceMode::kOff;
+  SourcePos pos;
+};
+
 struct Policy {
   std::string name;
   std::string description;
@@ -69,6 +92,8 @@ struct Policy {
   std::vector<Rlimit> rlimits;  // sorted by name
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;
+  LandlockPolicy landlock;
+  LsmRequirement apparmor, selinux;
   std::map<std::string, std::string> reserved;  // section → JSON text
 };
 

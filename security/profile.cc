@@ -20,6 +20,31 @@ std::optional<Arch> ParseArch(std::string_view name) {
   return std::nullopt;
 }
 
+std::string FsAccessToString(uint8_t access) {
+  static const std::pair<uint8_t, const char*> kWords[] = {
+      {kFsRead, "read"}, {kFsWrite, "write"}, {kFsExec, "exec"}, {kFsCreate, "create"}};
+  std::string out;
+  for (const auto& [bit, word] : kWords)
+    if (access & bit) out += (out.empty() ? "" : ",") + std::string(word);
+  return out.empty() ? "none" : out;
+}
+
+std::string EnforceModeName(EnforceMode m) {
+  switch (m) {
+    case EnforceMode::kOff: return "off";
+    case EnforceMode::kIfAvailable: return "if-available";
+    case EnforceMode::kRequired: return "required";
+  }
+  return "?";
+}
+
+std::optional<EnforceMode> ParseEnforceMode(std::string_view word) {
+  if (word == "off") return EnforceMode::kOff;
+  if (word == "if-available") return EnforceMode::kIfAvailable;
+  if (word == "required") return EnforceMode::kRequired;
+  return std::nullopt;
+}
+
 std::string CmpOpToString(CmpOp op) {
   switch (op) {
     case CmpOp::kEq: return "==";

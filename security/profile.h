@@ -74,6 +74,32 @@ struct RlimitSpec {
   SourcePos pos;
 };
 
+// Filesystem access words (docs/policy-language.md, "Filesystem and
+// Landlock"); a bit set, 0 = none.
+enum FsAccess : uint8_t { kFsRead = 1, kFsWrite = 2, kFsExec = 4, kFsCreate = 8 };
+std::string FsAccessToString(uint8_t access);  // "read,write" or "none"
+
+struct FsPathSpec {
+  Located<std::string> path;  // absolute, normalised (no '.', '..', '//', trailing '/')
+  uint8_t access = 0;         // FsAccess bits
+  SourcePos pos;              // of the entry
+};
+
+struct FilesystemSpec {
+  std::vector<FsPathSpec> paths;
+  SourcePos pos;
+};
+
+// How hard a kernel security layer is asked for.
+enum class EnforceMode : uint8_t { kOff, kIfAvailable, kRequired };
+std::string EnforceModeName(EnforceMode m);  // "off", "if-available", "required"
+std::optional<EnforceMode> ParseEnforceMode(std::string_view word);
+
+struct LandlockSpec {
+  Located<EnforceMode> mode;
+  uint32_t min_abi = 0;  // 0 = any
+};
+
 struct Profile {
   std::string path;  // the file it came from ("<embedded>/default.yaml" for shipped ones)
   Located<std::string> name;
@@ -85,8 +111,13 @@ struct Profile {
   std::vector<RlimitSpec> rlimits;
   std::vector<Located<std::string>> masked_paths;
   std::vector<Located<std::string>> readonly_paths;
-  // Sections later issues fill (apparmor, selinux, filesystem, landlock,
-  // network): kept verbatim as JSON text.
+  std::optional<FilesystemSpec> filesystem;
+  std::optional<LandlockSpec> landlock;
+  // `enforce:` of the apparmor and selinux sections (the rest of those
+  // sections is still reserved).
+  std::optional<Located<EnforceMode>> apparmor_enforce, selinux_enforce;
+  // Sections later issues fill (apparmor, selinux, network): kept verbatim
+  // as JSON text.
   std::map<std::string, Located<std::string>> reserved;
 };
 

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 
 #include "base/strings.h"
@@ -118,13 +119,114 @@ class Parser {
           if (!path.value.starts_with("/") || path.value.find("/../") != std::string::npos || path.value.ends_with("/.."))
             return Err(path.pos, key + ": '" + path.value + "' must be an absolute path without '..'");
         (key == "masked_paths" ? p.masked_paths : p.readonly_paths) = std::move(paths);
+      } else if (key == "filesystem") {
+        RAMPART_ASSIGN_OR_RETURN(p.filesystem, ParseFilesystem(v));
+      } else if (key == "landlock") {
+        RAMPART_ASSIGN_OR_RETURN(p.landlock, ParseLandlock(v));
       } else {
-        // Reserved sections: kept verbatim until the issues that give them meaning.
+        // Reserved sections: kept verbatim until the issues that give them
+        // meaning; apparmor and selinux already say how hard they are asked for.
+        if ((key == "apparmor" || key == "selinux") && v.IsMap() && v["enforce"]) {
+          RAMPART_ASSIGN_OR_RETURN(auto mode, ParseMode(v["enforce"], key + ".enforce"));
+          (key == "apparmor" ? p.apparmor_enforce : p.selinux_enforce) = mode;
+        }
         p.reserved[key] = Located<std::string>{ToJson(v).dump(), Pos(v)};
       }
     }
     if (p.name.value.empty()) return Err(root, "profile has no 'name'");
     return p;
+  }
+
+  Result<Located<EnforceMode>> ParseMode(const YAML::Node& n, const std::string& what) const {
+    RAMPART_ASSIGN_OR_RETURN(std::string word, Str(n, what));
+    auto mode = ParseEnforceMode(word);
+    if (!mode) return Err(n, what + ": unknown mode '" + word + "' (expected required, if-available or off)");
+    return Located<EnforceMode>{*mode, Pos(n)};
+  }
+
+  // An absolute path without '.' or '..' components, '//' and a trailing
+  // '/' folded away.
+  Result<std::string> NormalisePath(const YAML::Node& n, const std::string& path) const {
+    if (!path.starts_with("/")) return Err(n, "filesystem path '" + path + "' must be absolute");
+    std::string out;
+    for (const auto& part : Split(path, '/')) {
+      if (part.empty()) continue;
+      if (part == "." || part == "..")
+        return Err(n, "filesystem path '" + path + "' must not contain '" + part + "' components");
+      out += "/" + part;
+    }
+    return out.empty() ? "/" : out;
+  }
+
+  Result<uint8_t> ParseAccess(const YAML::Node& n) const {
+    if (!n.IsScalar() && !n.IsSequence()) return Err(n, "access must be a word or a list of words");
+    std::vector<YAML::Node> words;
+    if (n.IsScalar()) words.push_back(n);
+    else
+      for (const auto& w : n) words.push_back(w);
+    if (words.empty()) return Err(n, "access must not be empty (use none to deny everything)");
+    uint8_t access = 0;
+    bool none = false;
+    for (const auto& w : words) {
+      RAMPART_ASSIGN_OR_RETURN(std::string word, Str(w, "each access word"));
+      if (word == "none") none = true;
+      else if (word == "read") access |= kFsRead;
+      else if (word == "write") access |= kFsWrite;
+      else if (word == "exec") access |= kFsExec;
+      else if (word == "create") access |= kFsCreate;
+      else return Err(w, "unknown access '" + word + "' (expected read, write, exec, create or none)");
+      if (none && words.size() > 1) return Err(w, "access 'none' cannot be combined with other access words");
+    }
+    return access;
+  }
+
+  Result<FilesystemSpec> ParseFilesystem(const YAML::Node& n) const {
+    RAMPART_TRY(CheckMap(n, "filesystem", {"paths"}));
+    FilesystemSpec f;
+    f.pos = Pos(n);
+    if (!n["paths"]) return Err(n, "filesystem needs 'paths'");
+    const YAML::Node& paths = n["paths"];
+    if (!paths.IsSequence()) return Err(paths, "filesystem.paths must be a list");
+    std::map<std::string, size_t> seen;
+    for (const auto& e : paths) {
+      RAMPART_TRY(CheckMap(e, "filesystem.paths entry", {"path", "access"}));
+      if (!e["path"] || !e["access"]) return Err(e, "a filesystem.paths entry needs path and access");
+      FsPathSpec spec;
+      RAMPART_ASSIGN_OR_RETURN(spec.path, LocStr(e["path"], "path"));
+      RAMPART_ASSIGN_OR_RETURN(spec.path.value, NormalisePath(e["path"], spec.path.value));
+      RAMPART_ASSIGN_OR_RETURN(spec.access, ParseAccess(e["access"]));
+      spec.pos = spec.path.pos;
+      if (auto it = seen.find(spec.path.value); it != seen.end()) {
+        const FsPathSpec& prev = f.paths[it->second];
+        if (prev.access != spec.access)
+          return Err(spec.pos, "filesystem path '" + spec.path.value + "' has access " + FsAccessToString(spec.access) +
+                                   " here but " + FsAccessToString(prev.access) + " at " + prev.pos.ToString() +
+                                   "; one path takes one access");
+        continue;
+      }
+      seen[spec.path.value] = f.paths.size();
+      f.paths.push_back(std::move(spec));
+    }
+    return f;
+  }
+
+  Result<LandlockSpec> ParseLandlock(const YAML::Node& n) const {
+    LandlockSpec l;
+    if (n.IsScalar()) {
+      RAMPART_ASSIGN_OR_RETURN(l.mode, ParseMode(n, "landlock"));
+      return l;
+    }
+    RAMPART_TRY(CheckMap(n, "landlock", {"mode", "min_abi"}));
+    if (!n["mode"]) return Err(n, "landlock needs 'mode' (required, if-available or off)");
+    RAMPART_ASSIGN_OR_RETURN(l.mode, ParseMode(n["mode"], "landlock.mode"));
+    if (n["min_abi"]) {
+      const YAML::Node& m = n["min_abi"];
+      if (!m.IsScalar()) return Err(m, "landlock.min_abi must be a number from 1 (the Landlock ABI version)");
+      auto v = ParseUint64(m.Scalar());
+      if (!v || *v < 1 || *v > 1000) return Err(m, "landlock.min_abi must be a number from 1 (the Landlock ABI version)");
+      l.min_abi = static_cast<uint32_t>(*v);
+    }
+    return l;
   }
 
   Status CheckName(const YAML::Node& n, const std::string& name) const {

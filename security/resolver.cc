@@ -50,6 +50,10 @@ struct Resolving {
   std::vector<std::string> masked, readonly;
   std::map<std::string, std::string> reserved;
   std::string description;
+  std::optional<SourcePos> filesystem_pos;  // of the last filesystem section
+  std::map<std::string, FsRule> fs;
+  std::optional<LandlockSpec> landlock;
+  std::optional<Located<EnforceMode>> apparmor, selinux;
 };
 
 class Resolver {
@@ -182,6 +186,14 @@ class Resolver {
     add_paths(r.masked, p.masked_paths);
     add_paths(r.readonly, p.readonly_paths);
     for (const auto& [k, v] : p.reserved) r.reserved[k] = v.value;
+    if (p.filesystem) {
+      r.filesystem_pos = p.filesystem->pos;
+      for (const auto& e : p.filesystem->paths) r.fs[e.path.value] = FsRule{e.path.value, e.access, e.pos};
+    }
+    if (p.landlock) r.landlock = p.landlock;
+    // A reserved section replaces the base's whole, `enforce` included.
+    if (p.reserved.count("apparmor")) r.apparmor = p.apparmor_enforce;
+    if (p.reserved.count("selinux")) r.selinux = p.selinux_enforce;
     return Ok();
   }
 
@@ -199,6 +211,44 @@ int RlimitResource(const std::string& name) {
   for (const auto& [n, v] : kMap)
     if (name == n) return v;
   return -1;
+}
+
+bool IsBeneath(const std::string& path, const std::string& dir) {
+  if (path == dir) return false;
+  return dir == "/" || (path.starts_with(dir) && path[dir.size()] == '/');
+}
+
+Status FinishLandlock(const Resolving& r, Policy& p) {
+  LandlockPolicy& l = p.landlock;
+  l.has_filesystem = r.filesystem_pos.has_value();
+  if (r.landlock) {
+    l.mode = r.landlock->mode.value;
+    l.mode_pos = r.landlock->mode.pos;
+    l.min_abi = r.landlock->min_abi;
+  }
+  for (const auto& [path, rule] : r.fs) l.rules.push_back(rule);  // sorted by path
+  // Landlock only ever adds access below a rule's directory: a path cannot
+  // get less than what a directory above it grants.
+  for (const auto& above : l.rules) {
+    for (const auto& below : l.rules) {
+      // The kernel gives a path the union of its rule and every rule above
+      // it: an entry granting only part of what a directory above grants
+      // can only have been meant to take access away, which it cannot.
+      const bool less = (below.access & ~above.access) == 0 && below.access != above.access;
+      if (!IsBeneath(below.path, above.path) || !less) continue;
+      return At(below.pos, "filesystem path '" + below.path + "' (access " + FsAccessToString(below.access) +
+                               ") is beneath '" + above.path + "' (access " + FsAccessToString(above.access) + " at " +
+                               above.pos.ToString() + "), which grants more: Landlock rules only add access, so a " +
+                               "path cannot have less than a directory above it (it gets the union); grant '" + above.path +
+                               "' less and list the paths below it that need more");
+    }
+  }
+  if (l.active() && !p.no_new_privileges) {
+    SourcePos where = p.no_new_privileges_pos.line > 0 ? p.no_new_privileges_pos : *r.filesystem_pos;
+    return At(where, "no_new_privileges: false cannot go with a filesystem section enforced by Landlock "
+                     "(landlock_restrict_self needs no_new_privs); set no_new_privileges: true or landlock: off");
+  }
+  return Ok();
 }
 
 Result<Policy> Finish(const std::vector<LoadedProfile>& chain, Resolving& r) {
@@ -247,6 +297,9 @@ Result<Policy> Finish(const std::vector<LoadedProfile>& chain, Resolving& r) {
   p.masked_paths = r.masked;
   p.readonly_paths = r.readonly;
   p.reserved = r.reserved;
+  RAMPART_TRY(FinishLandlock(r, p));
+  if (r.apparmor) p.apparmor = LsmRequirement{r.apparmor->value, r.apparmor->pos};
+  if (r.selinux) p.selinux = LsmRequirement{r.selinux->value, r.selinux->pos};
   return p;
 }
 

@@ -443,10 +443,14 @@ TEST(ProfileParser, PositionsOfListEntries) {
 }
 
 TEST(ProfileParser, ReservedSectionsKeptVerbatim) {
-  auto p = Parse("name: x\napparmor: {profile: rampart-default, enforce: true}\nnetwork: {}\n");
+  // apparmor/selinux `enforce` is parsed; the rest of the section is kept as written.
+  auto p = Parse("name: x\napparmor: {profile: rampart-default, enforce: if-available}\nnetwork: {}\n");
   ASSERT_TRUE(p.has_value()) << p.error().message();
   ASSERT_EQ(p->reserved.count("apparmor"), 1u);
-  EXPECT_EQ(p->reserved.at("apparmor").value, R"({"enforce":true,"profile":"rampart-default"})");
+  EXPECT_EQ(p->reserved.at("apparmor").value, R"({"enforce":"if-available","profile":"rampart-default"})");
+  ASSERT_TRUE(p->apparmor_enforce.has_value());
+  EXPECT_EQ(p->apparmor_enforce->value, EnforceMode::kIfAvailable);
+  EXPECT_EQ(p->apparmor_enforce->pos.ToString(), "/tmp/t/p.yaml:2:47");
   EXPECT_EQ(p->reserved.at("network").value, "{}");
 }
 
