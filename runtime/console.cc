@@ -42,7 +42,7 @@ ScopedRawMode::~ScopedRawMode() {
   delete saved_;
 }
 
-Result<PtyPair> OpenPty(int size_from) {
+Result<PtyPair> OpenPty(const winsize* size) {
   PtyPair p;
   p.master.reset(open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!p.master) return Error::FromErrno(errno, "open /dev/ptmx");
@@ -50,8 +50,7 @@ Result<PtyPair> OpenPty(int size_from) {
   if (ioctl(p.master.get(), TIOCSPTLCK, &unlock) != 0) return Error::FromErrno(errno, "unlock pty");
   p.slave.reset(ioctl(p.master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!p.slave) return Error::FromErrno(errno, "open pty peer");
-  winsize ws{};
-  if (size_from >= 0 && ioctl(size_from, TIOCGWINSZ, &ws) == 0) ioctl(p.master.get(), TIOCSWINSZ, &ws);
+  if (size) ioctl(p.master.get(), TIOCSWINSZ, size);
   return p;
 }
 

@@ -7,6 +7,7 @@
 #include "base/unique_fd.h"
 
 struct termios;
+struct winsize;
 
 namespace rampart::runtime {
 
@@ -28,10 +29,11 @@ class ScopedRawMode {
   struct termios* saved_ = nullptr;
 };
 
-// A new pseudo-terminal from /dev/ptmx; the slave is opened through the
-// master (TIOCGPTPEER), never by path. The window size is copied from
-// `size_from` when it is a terminal.
-Result<PtyPair> OpenPty(int size_from = -1);
+// A new pseudo-terminal from /dev/ptmx as the caller sees it (a
+// container's init calls it after pivot_root: its own devpts); the slave is
+// opened through the master (TIOCGPTPEER), never by path. `size`, when
+// given, becomes the window size.
+Result<PtyPair> OpenPty(const winsize* size = nullptr);
 
 // Copies in_fd → remote and remote → out_fd until either side ends, or
 // (with detach_keys) the user types Ctrl-a q. A terminal on in_fd is put in

@@ -19,6 +19,7 @@
 
 #include "base/atomic_file.h"
 #include "base/fault.h"
+#include "runtime/console.h"
 #include "runtime/idmap.h"
 #include "runtime/state_store.h"
 
@@ -78,17 +79,11 @@ UniqueFd ReceiveFd(int sock) {
 // slave becomes stdio and the controlling terminal, the master goes to the
 // parent over `sock`.
 Status SetUpPtyInside(int sock, const std::optional<winsize>& size) {
-  UniqueFd master(open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!master) return Error::FromErrno(errno, "open the container's /dev/ptmx");
-  int unlock = 0;
-  if (ioctl(master.get(), TIOCSPTLCK, &unlock) != 0) return Error::FromErrno(errno, "unlock pty");
-  UniqueFd slave(ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!slave) return Error::FromErrno(errno, "open pty peer");
-  if (size) ioctl(master.get(), TIOCSWINSZ, &*size);
+  RAMPART_ASSIGN_OR_RETURN(PtyPair pty, OpenPty(size ? &*size : nullptr));
   for (int to = 0; to < 3; ++to)
-    if (dup2(slave.get(), to) < 0) return Error::FromErrno(errno, "dup2 pty");
+    if (dup2(pty.slave.get(), to) < 0) return Error::FromErrno(errno, "dup2 pty");
   if (ioctl(0, TIOCSCTTY, 0) != 0) return Error::FromErrno(errno, "set controlling terminal");
-  if (!SendFd(sock, master.get())) return Error::FromErrno(errno, "hand the pty to the monitor");
+  if (!SendFd(sock, pty.master.get())) return Error::FromErrno(errno, "hand the pty to the monitor");
   return Ok();
 }
 
