@@ -65,6 +65,7 @@ Result<runtime::CreateOptions> CreateOptionsFrom(const ParsedArgs& a, const std:
   if (a.Has("config")) o.config_file = a.Get("config");
   o.allow_dangerous = a.Has("allow-dangerous");
   o.tty = a.Has("tty");
+  o.init = a.Has("init");
   if (a.Has("net")) o.networks = a.opts.at("net");
   if (a.Has("publish")) o.publish = a.opts.at("publish");
   if (a.has_rest) o.command = a.rest;
@@ -346,6 +347,7 @@ const std::vector<OptSpec> kCreateOptions = {
     {"config", 0, true, "FILE", "container config YAML (see docs/container-config.md)"},
     {"allow-dangerous", 0, false, "", "accept a profile with high-severity audit findings"},
     {"tty", 0, false, "", "give the payload a fresh pty (see 'rampart console')"},
+    {"init", 0, false, "", "run the payload under a small init that forwards signals and reaps orphans"},
     {"net", 0, true, "NAME[:ip=A,mac=M,name=IF]",
      "join a network (repeatable; default rampart0, created on first use; 'none': loopback only)"},
     {"publish", 'p', true, "HOSTPORT:CTRPORT[/tcp|udp]", "forward a host port to the container (repeatable)"},

@@ -233,6 +233,7 @@ Status ContainerManager::Create(const CreateOptions& o) {
   }
   spec->allow_dangerous = spec->allow_dangerous || o.allow_dangerous;
   spec->tty = spec->tty || o.tty;
+  spec->init = spec->init || o.init;
   if (spec->rootfs.empty()) {
     auto rootfs = ResolveTemplate(o.template_ref, paths_.RootfsDir(o.name));
     if (!rootfs) return rollback(rootfs.error());

@@ -30,6 +30,7 @@ struct CreateOptions {
   std::vector<std::string> command;       // overrides the config's
   bool allow_dangerous = false;           // start profiles with high audit findings
   bool tty = false;                       // give the payload a fresh pty
+  bool init = false;                      // run it under a small init (pid 1)
   bool ephemeral = false;                 // run --rm: its config is not fsynced (it goes with the run)
   std::optional<std::vector<std::string>> networks;  // --net entries, override the config's
   std::vector<std::string> publish;                  // --publish entries, added to the config's

@@ -210,13 +210,13 @@ class Parser {
       RAMPART_TRY(CheckMap(
           root, "defaults",
           {"command", "env", "cwd", "user", "additional_gids", "hostname", "namespaces",
-           "default_idmap", "mounts", "limits", "profile", "networks", "publish", "tty", "allow_dangerous",
+           "default_idmap", "mounts", "limits", "profile", "networks", "publish", "tty", "init", "allow_dangerous",
            "criu"}));
     } else {
       RAMPART_TRY(CheckMap(root, "container config",
                            {"name", "rootfs", "template", "command", "env", "cwd", "user",
                             "additional_gids", "hostname", "namespaces", "idmap", "mounts",
-                            "limits", "profile", "networks", "publish", "tty", "allow_dangerous",
+                            "limits", "profile", "networks", "publish", "tty", "init", "allow_dangerous",
                             "criu"}));
     }
     ContainerSpec& s = st_.spec;
@@ -282,6 +282,8 @@ class Parser {
       } else if (key == "criu") {
         RAMPART_ASSIGN_OR_RETURN(s.criu, Str(v, "criu"));
         RAMPART_TRY(AbsPath(v, s.criu, "criu"));
+      } else if (key == "init") {
+        RAMPART_ASSIGN_OR_RETURN(s.init, Bool(v, "init"));
       } else if (key == "tty") {
         RAMPART_ASSIGN_OR_RETURN(s.tty, Bool(v, "tty"));
       } else if (key == "allow_dangerous") {
@@ -719,6 +721,7 @@ std::string SerializeContainerSpec(const ContainerSpec& s) {
   list("networks", s.networks);
   list("publish", s.publish);
   out << YAML::Key << "tty" << YAML::Value << s.tty;
+  if (s.init) out << YAML::Key << "init" << YAML::Value << true;
   if (!s.criu.empty()) str("criu", s.criu);
   out << YAML::Key << "allow_dangerous" << YAML::Value << s.allow_dangerous;
   out << YAML::EndMap;

@@ -62,6 +62,9 @@ struct ContainerSpec {
   std::vector<std::string> networks = {net::kDefaultNetwork};
   std::vector<std::string> publish;  // "HOSTPORT:CTRPORT[/tcp|udp]" on the first network
   bool tty = false;
+  // A small init (pid 1) runs the payload as its child: forwards signals to
+  // it, reaps orphans, exits with the payload's status (like docker --init).
+  bool init = false;
   bool allow_dangerous = false;  // start even if the profile audit has high findings
   std::string criu;              // the criu binary for checkpoints ("" = search: docs/checkpointing.md)
   bool operator==(const ContainerSpec&) const = default;

@@ -159,6 +159,45 @@ Identity IdentityOf(const ContainerSpec& spec) {
   return id;
 }
 
+// `init: true`: we stay pid 1 (already under the container's policy) and
+// run the payload as our child: every signal we get is forwarded to it,
+// orphans are reaped, and we exit with its status (128+N for signal N).
+[[noreturn]] void RunInitShim(const ContainerSpec& spec, int err_fd) {
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &old);
+  pid_t child = fork();
+  if (child < 0) {
+    Report(err_fd, 'S', "init: fork: " + std::string(std::strerror(errno)));
+    _exit(125);
+  }
+  if (child == 0) {
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    int err = ExecPayload(spec.command, spec.env);
+    Report(err_fd, 'E', std::to_string(err));
+    _exit(err == ENOENT ? 127 : 126);
+  }
+  close(err_fd);
+  // Nothing in the container may read our memory or open /proc/1/exe.
+  prctl(PR_SET_DUMPABLE, 0);
+  syscall(SYS_close_range, 3U, ~0U, 0U);
+  while (true) {
+    siginfo_t si{};
+    int sig = sigwaitinfo(&all, &si);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      kill(child, sig);
+      continue;
+    }
+    int status = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      if (pid != child) continue;
+      _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+    }
+  }
+}
+
 // `wait_ready`: the parent still has work to do after 'G' while we set up
 // (join v1 cgroups, which has no CLONE_INTO_CGROUP; wire the network) and
 // says 'C' when done. With `late_cgroup` our cgroup namespace is made only
@@ -220,6 +259,7 @@ Identity IdentityOf(const ContainerSpec& spec) {
   if (auto st = EnterCwd(spec.cwd); !st) fail("cwd", st.error());
   FaultPoint("init:before-policy");
   if (auto st = ApplyPolicy(*req.policy, IdentityOf(spec)); !st) fail("policy", st.error());
+  if (spec.init) RunInitShim(spec, err_fd);
   int err = ExecPayload(spec.command, spec.env);
   Report(err_fd, 'E', std::to_string(err));
   _exit(err == ENOENT ? 127 : 126);
