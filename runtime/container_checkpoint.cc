@@ -120,6 +120,10 @@ Result<CheckpointMeta> ContainerManager::Checkpoint(const std::string& name, con
     return Error::Unsupported("container " + name +
                               " runs in the foreground (rampart run without -d): its stdio belongs to the calling "
                               "terminal; start it detached (run -d / start) to checkpoint it");
+  if (spec.init)
+    return Error::Unsupported("container " + name +
+                              " runs under rampart's init (--init), whose executable lies outside the container's "
+                              "mounts: CRIU cannot dump it; checkpoint works for containers without --init");
   if (spec.namespaces.user && spec.namespaces.net)
     return Error::Unsupported("container " + name +
                               " has a user namespace: CRIU restores it, but then cannot enter the network namespace "
