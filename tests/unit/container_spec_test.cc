@@ -295,7 +295,7 @@ TEST(ContainerSpecTest, ErrorsCarryPositions) {
        "web.yaml:2:1: unknown key 'bogus' in container config (expected one of: name, rootfs, "
        "template, command, env, "
        "cwd, user, additional_gids, hostname, namespaces, idmap, mounts, limits, profile, "
-       "networks, publish, tty, "
+       "networks, publish, tty, init, "
        "allow_dangerous, criu)"},
       {"cwd: /\ncwd: /tmp\n", "web.yaml:2:1: duplicate key 'cwd' in container config"},
       {"namespaces:\n  pid: true\n  pid: false\n",
@@ -377,7 +377,7 @@ TEST(ContainerSpecTest, ErrorsCarryPositions) {
        "rootfs, template, "
        "command, env, cwd, user, additional_gids, hostname, namespaces, idmap, mounts, limits, "
        "profile, networks, "
-       "publish, tty, allow_dangerous, criu)"},
+       "publish, tty, init, allow_dangerous, criu)"},
       {"cwd: [unclosed\n", "web.yaml:2:1: malformed YAML: end of sequence flow not found"},
       {"- a\n- b\n", "web.yaml:1:1: container config must be a mapping"},
   };
