@@ -240,8 +240,9 @@ std::string FindAppArmorParser() {
   return "";
 }
 
-Status ValidateAppArmorProfile(const std::string& text) {
-  const std::string parser = FindAppArmorParser();
+Status ValidateAppArmorProfile(const std::string& text, const std::string& parser_override) {
+  std::string parser = parser_override.empty() ? FindAppArmorParser() : parser_override;
+  if (!parser_override.empty() && ::access(parser.c_str(), X_OK) != 0) parser.clear();
   if (parser.empty()) return Error::Unsupported("apparmor_parser not installed (apt-get install apparmor)");
 
   const char* tmpdir = std::getenv("TMPDIR");

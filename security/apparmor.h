@@ -36,7 +36,8 @@ std::string GenerateAppArmorProfile(const Policy& p, const std::string& name);
 // Errors: kUnsupported "apparmor_parser not installed (apt-get install
 // apparmor)" when the parser is missing; kInvalid with the parser's
 // complaint on one line when it rejects the text.
-Status ValidateAppArmorProfile(const std::string& text);
+// `parser` overrides the search (tests: a path that does not exist).
+Status ValidateAppArmorProfile(const std::string& text, const std::string& parser = "");
 
 // Where apparmor_parser is (PATH, then /usr/sbin and /sbin); "" when missing.
 std::string FindAppArmorParser();
