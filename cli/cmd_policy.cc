@@ -12,6 +12,7 @@
 #include "security/audit.h"
 #include "security/bpf_interpreter.h"
 #include "security/capabilities.h"
+#include "security/apparmor.h"
 #include "security/compiled_policy.h"
 #include "security/constants.h"
 #include "security/embedded.h"
@@ -138,6 +139,12 @@ Result<int> Show(Context& ctx, const ParsedArgs& a) {
   // when the host has none).
   int abi = runtime::DetectHostSecurity().landlock_abi;
   uint64_t handled = security::LandlockHandledRights(abi > 0 ? abi : 3);
+  if (a.Has("apparmor")) {
+    // The generated profile itself, as `policy compile -o` writes it.
+    const std::string text = security::GenerateAppArmorProfile(p, security::AppArmorProfileName(p, security::PolicyHash(p)));
+    Emit(ctx.format, {{"apparmor_profile", text}}, text);
+    return 0;
+  }
   Emit(ctx.format, ShowJson(p, abi, handled), ShowText(p, abi, handled));
   return 0;
 }
@@ -163,11 +170,37 @@ Result<int> Compile(Context& ctx, const ParsedArgs& a) {
       RAMPART_TRY(WriteFileOrDevice(out, security::BpfBytes(compiled.seccomp.insns)));
     } else {
       summary["summary_file"] = out + ".json";
-      // Both files or neither: the summary is written last and names the BPF.
-      RAMPART_TRY(WriteFileAtomic(out, security::BpfBytes(compiled.seccomp.insns), 0644));
+      // The other layers from the same policy, beside the BPF: the AppArmor
+      // profile (checked with apparmor_parser when it is installed) and the
+      // Landlock rules with the rights they map to on this host.
+      const std::string aa_name = security::AppArmorProfileName(p, compiled.hash);
+      const std::string aa = security::GenerateAppArmorProfile(p, aa_name);
+      if (auto v = security::ValidateAppArmorProfile(aa); !v && v.error().kind() != ErrorKind::kUnsupported)
+        return v.error().Wrap("generated AppArmor profile");
+      int abi = runtime::DetectHostSecurity().landlock_abi;
+      nlohmann::json landlock = ShowJson(p, abi, security::LandlockHandledRights(abi > 0 ? abi : 3));
+      summary["apparmor_profile"] = aa_name;
+      summary["apparmor_file"] = out + ".apparmor";
+      summary["landlock_file"] = out + ".landlock.json";
+      const std::vector<std::pair<std::string, std::string>> files = {
+          {out, security::BpfBytes(compiled.seccomp.insns)},
+          {out + ".apparmor", aa},
+          {out + ".landlock.json",
+           nlohmann::json{{"landlock", landlock["landlock"]}, {"filesystem", landlock.value("filesystem", nlohmann::json())}}
+                   .dump(2) +
+               "\n"}};
+      // All files or none: the summary is written last and names the others.
+      std::vector<std::string> written;
+      for (const auto& [path, data] : files) {
+        if (auto st = WriteFileAtomic(path, data, 0644); !st) {
+          for (const auto& w : written) unlink(w.c_str());
+          return st.error();
+        }
+        written.push_back(path);
+      }
       auto st = WriteFileAtomic(out + ".json", summary.dump(2) + "\n", 0644);
       if (!st) {
-        unlink(out.c_str());
+        for (const auto& w : written) unlink(w.c_str());
         return st.error();
       }
     }
@@ -181,7 +214,8 @@ Result<int> Compile(Context& ctx, const ParsedArgs& a) {
   human += "capabilities: " + security::CapabilityPolicy::MaskToNames(p.caps.bounding) + "\n";
   human += std::string("no_new_privileges: ") + (p.no_new_privileges ? "true" : "false") + "\n";
   if (summary.contains("summary_file"))
-    human += "wrote " + a.Get("output") + " and " + a.Get("output") + ".json\n";
+    human += "wrote " + a.Get("output") + ", " + a.Get("output") + ".apparmor, " + a.Get("output") +
+             ".landlock.json and " + a.Get("output") + ".json\n";
   else if (a.Has("output"))
     human += "wrote " + a.Get("output") + " (not a regular file: no summary beside it)\n";
   Emit(ctx.format, summary, human);
@@ -281,11 +315,13 @@ Result<int> Run(Context& ctx, const ParsedArgs& a) {
 std::vector<Command> PolicyCommands() {
   std::vector<Command> c;
   c.push_back({"policy list", "", "list the shipped profiles", "", {}, List});
-  c.push_back({"policy show", "PROFILE", "show the resolved policy (extends and groups expanded)",
-               "PROFILE is a shipped name (see 'policy list') or a path to a YAML/JSON profile.", {}, Show});
+  c.push_back({"policy show", "PROFILE [--apparmor]", "show the resolved policy (extends and groups expanded)",
+               "PROFILE is a shipped name (see 'policy list') or a path to a YAML/JSON profile.",
+               {{"apparmor", 0, false, "", "print the AppArmor profile generated from it"}}, Show});
   c.push_back({"policy compile", "PROFILE [-o FILE]", "compile a profile to a seccomp BPF program",
                "Prints a summary (instructions per architecture, capability sets, hash). With -o,\n"
-               "writes the raw BPF (struct sock_filter array) to FILE and the summary to FILE.json.\n"
+               "writes the raw BPF (struct sock_filter array) to FILE, the AppArmor profile to\n"
+               "FILE.apparmor, the Landlock rules to FILE.landlock.json and the summary to FILE.json.\n"
                "The same profile always gives the same bytes.",
                {{"output", 'o', true, "FILE", "write the BPF program to FILE and the summary to FILE.json"},
                 {"optimize", 0, true, "auto|linear|tree", "override the profile's syscall dispatch"}},

@@ -142,6 +142,18 @@ TEST(Cli, CompileWritesBpfAndSummary) {
   EXPECT_EQ(j["instructions"].get<size_t>() * 8, static_cast<size_t>(st.st_size));
   for (const char* a : {"x86_64", "x86", "x32"}) EXPECT_TRUE(j["architectures"].contains(a)) << a << ": " << j.dump(2);
   EXPECT_TRUE(Contains(r.out, j["hash"].get<std::string>())) << r.Describe();
+  // The other layers from the same policy, named by the summary.
+  std::ifstream aa(bpf + ".apparmor");
+  std::stringstream aas;
+  aas << aa.rdbuf();
+  EXPECT_TRUE(Contains(aas.str(), "profile " + j.value("apparmor_profile", std::string("?")) + " ")) << aas.str();
+  EXPECT_TRUE(Contains(aas.str(), "deny mount,")) << aas.str();
+  EXPECT_EQ(j.value("apparmor_file", ""), bpf + ".apparmor") << j.dump(2);
+  std::ifstream ll(bpf + ".landlock.json");
+  std::stringstream lls;
+  lls << ll.rdbuf();
+  auto lj = nlohmann::json::parse(lls.str(), nullptr, false);
+  EXPECT_TRUE(lj.is_object() && lj.contains("landlock")) << lls.str();
 
   // The same profile again: the same bytes.
   const std::string bpf2 = dir.path() + "/y.bpf";
