@@ -14,6 +14,7 @@
 #include "security/capabilities.h"
 #include "security/apparmor.h"
 #include "security/compiled_policy.h"
+#include "security/selinux.h"
 #include "security/constants.h"
 #include "security/embedded.h"
 #include "security/landlock.h"
@@ -139,6 +140,11 @@ Result<int> Show(Context& ctx, const ParsedArgs& a) {
   // when the host has none).
   int abi = runtime::DetectHostSecurity().landlock_abi;
   uint64_t handled = security::LandlockHandledRights(abi > 0 ? abi : 3);
+  if (a.Has("selinux")) {
+    const std::string cil = security::GenerateSelinuxCil(p);
+    Emit(ctx.format, {{"selinux_type", security::SelinuxTypeName(p)}, {"selinux_cil", cil}}, cil);
+    return 0;
+  }
   if (a.Has("apparmor")) {
     // The generated profile itself, as `policy compile -o` writes it.
     const std::string text = security::GenerateAppArmorProfile(p, security::AppArmorProfileName(p, security::PolicyHash(p)));
@@ -179,12 +185,18 @@ Result<int> Compile(Context& ctx, const ParsedArgs& a) {
         return v.error().Wrap("generated AppArmor profile");
       int abi = runtime::DetectHostSecurity().landlock_abi;
       nlohmann::json landlock = ShowJson(p, abi, security::LandlockHandledRights(abi > 0 ? abi : 3));
+      // The SELinux module is written, not compiled here: secilc against
+      // the full reference policy takes seconds (the tests check it).
+      const std::string cil = security::GenerateSelinuxCil(p);
       summary["apparmor_profile"] = aa_name;
       summary["apparmor_file"] = out + ".apparmor";
+      summary["selinux_type"] = security::SelinuxTypeName(p);
+      summary["selinux_file"] = out + ".cil";
       summary["landlock_file"] = out + ".landlock.json";
       const std::vector<std::pair<std::string, std::string>> files = {
           {out, security::BpfBytes(compiled.seccomp.insns)},
           {out + ".apparmor", aa},
+          {out + ".cil", cil},
           {out + ".landlock.json",
            nlohmann::json{{"landlock", landlock["landlock"]}, {"filesystem", landlock.value("filesystem", nlohmann::json())}}
                    .dump(2) +
@@ -214,8 +226,8 @@ Result<int> Compile(Context& ctx, const ParsedArgs& a) {
   human += "capabilities: " + security::CapabilityPolicy::MaskToNames(p.caps.bounding) + "\n";
   human += std::string("no_new_privileges: ") + (p.no_new_privileges ? "true" : "false") + "\n";
   if (summary.contains("summary_file"))
-    human += "wrote " + a.Get("output") + ", " + a.Get("output") + ".apparmor, " + a.Get("output") +
-             ".landlock.json and " + a.Get("output") + ".json\n";
+    human += "wrote " + a.Get("output") + ", " + a.Get("output") + ".apparmor, " + a.Get("output") + ".cil, " +
+             a.Get("output") + ".landlock.json and " + a.Get("output") + ".json\n";
   else if (a.Has("output"))
     human += "wrote " + a.Get("output") + " (not a regular file: no summary beside it)\n";
   Emit(ctx.format, summary, human);
@@ -315,13 +327,16 @@ Result<int> Run(Context& ctx, const ParsedArgs& a) {
 std::vector<Command> PolicyCommands() {
   std::vector<Command> c;
   c.push_back({"policy list", "", "list the shipped profiles", "", {}, List});
-  c.push_back({"policy show", "PROFILE [--apparmor]", "show the resolved policy (extends and groups expanded)",
+  c.push_back({"policy show", "PROFILE [--apparmor | --selinux]", "show the resolved policy (extends and groups expanded)",
                "PROFILE is a shipped name (see 'policy list') or a path to a YAML/JSON profile.",
-               {{"apparmor", 0, false, "", "print the AppArmor profile generated from it"}}, Show});
+               {{"apparmor", 0, false, "", "print the AppArmor profile generated from it"},
+                {"selinux", 0, false, "", "print the SELinux CIL module generated from it"}},
+               Show});
   c.push_back({"policy compile", "PROFILE [-o FILE]", "compile a profile to a seccomp BPF program",
                "Prints a summary (instructions per architecture, capability sets, hash). With -o,\n"
                "writes the raw BPF (struct sock_filter array) to FILE, the AppArmor profile to\n"
-               "FILE.apparmor, the Landlock rules to FILE.landlock.json and the summary to FILE.json.\n"
+               "FILE.apparmor, the SELinux CIL module to FILE.cil, the Landlock rules to\n"
+               "FILE.landlock.json and the summary to FILE.json.\n"
                "The same profile always gives the same bytes.",
                {{"output", 'o', true, "FILE", "write the BPF program to FILE and the summary to FILE.json"},
                 {"optimize", 0, true, "auto|linear|tree", "override the profile's syscall dispatch"}},

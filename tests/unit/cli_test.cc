@@ -154,6 +154,10 @@ TEST(Cli, CompileWritesBpfAndSummary) {
   lls << ll.rdbuf();
   auto lj = nlohmann::json::parse(lls.str(), nullptr, false);
   EXPECT_TRUE(lj.is_object() && lj.contains("landlock")) << lls.str();
+  std::ifstream cil(bpf + ".cil");
+  std::stringstream cils;
+  cils << cil.rdbuf();
+  EXPECT_TRUE(Contains(cils.str(), "(type " + j.value("selinux_type", std::string("?")) + ")")) << cils.str();
 
   // The same profile again: the same bytes.
   const std::string bpf2 = dir.path() + "/y.bpf";
