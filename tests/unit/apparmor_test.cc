@@ -7,6 +7,7 @@
 // Regenerate the goldens: RAMPART_UPDATE_GOLDEN=1 rampart_unit_tests
 //   --gtest_filter='AppArmor*'
 #include "security/apparmor.h"
+#include "tests/unit/golden.h"
 
 #include <gtest/gtest.h>
 
@@ -91,36 +92,14 @@ TEST(AppArmorProfile, DefaultMatchesGolden) {
   // A fixed hash keeps the golden independent of toolchain versions.
   const std::string text =
       GenerateAppArmorProfile(p, AppArmorProfileName(p, "0123456789abcdef0123"));
-  const std::string golden = kGoldenDir + "/default.apparmor";
-  if (EnvIs("RAMPART_UPDATE_GOLDEN", "1")) {
-    std::ofstream out(golden, std::ios::binary | std::ios::trunc);
-    ASSERT_TRUE(out) << "cannot write " << golden;
-    out << text;
-    GTEST_SKIP() << "golden regenerated: " << golden;
-  }
-  std::ifstream in(golden, std::ios::binary);
-  ASSERT_TRUE(in) << "missing golden " << golden << " (RAMPART_UPDATE_GOLDEN=1 regenerates it)";
-  std::stringstream want;
-  want << in.rdbuf();
-  EXPECT_EQ(text, want.str()) << "regenerate with RAMPART_UPDATE_GOLDEN=1 if the change is intended";
+  EXPECT_GOLDEN(text, kGoldenDir + "/default.apparmor");
 }
 
 TEST(AppArmorProfile, FsMatchesGolden) {
   Policy p = LoadText(kFsProfile);
   const std::string text =
       GenerateAppArmorProfile(p, AppArmorProfileName(p, "fedcba9876543210fedc"));
-  const std::string golden = kGoldenDir + "/filesystem.apparmor";
-  if (EnvIs("RAMPART_UPDATE_GOLDEN", "1")) {
-    std::ofstream out(golden, std::ios::binary | std::ios::trunc);
-    ASSERT_TRUE(out) << "cannot write " << golden;
-    out << text;
-    GTEST_SKIP() << "golden regenerated: " << golden;
-  }
-  std::ifstream in(golden, std::ios::binary);
-  ASSERT_TRUE(in) << "missing golden " << golden << " (RAMPART_UPDATE_GOLDEN=1 regenerates it)";
-  std::stringstream want;
-  want << in.rdbuf();
-  EXPECT_EQ(text, want.str()) << "regenerate with RAMPART_UPDATE_GOLDEN=1 if the change is intended";
+  EXPECT_GOLDEN(text, kGoldenDir + "/filesystem.apparmor");
 }
 
 TEST(AppArmorProfile, NameFromPolicyNameAndHash) {

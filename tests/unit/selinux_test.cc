@@ -4,6 +4,7 @@
 // against the installed selinux-policy-default store (skipped when secilc or
 // the store is missing, unless RAMPART_TESTS_MUST_RUN=1).
 #include "security/selinux.h"
+#include "tests/unit/golden.h"
 
 #include <gtest/gtest.h>
 
@@ -46,24 +47,6 @@ Policy FsPolicy() {
   auto p = Loader().LoadText(kFsProfile, "fs-demo.yaml");
   EXPECT_TRUE(p.has_value()) << p.error().message();
   return std::move(p).value();
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void CheckGolden(const std::string& name, const std::string& actual) {
-  const std::string path = kGoldenDir + name;
-  const char* update = std::getenv("RAMPART_UPDATE_GOLDEN");
-  if (update && std::string(update) == "1") {
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << actual;
-    return;
-  }
-  EXPECT_EQ(ReadFile(path), actual)
-      << "golden " << path << " differs; rerun with RAMPART_UPDATE_GOLDEN=1 to rewrite it";
 }
 
 bool MustRun() {
@@ -115,13 +98,13 @@ TEST(SelinuxTest, DefaultProfileMatchesGolden) {
             std::string::npos);
   EXPECT_NE(cil.find("(type rampart_default_t)"), std::string::npos);
   EXPECT_NE(cil.find("(typeattributeset domain (rampart_default_t))"), std::string::npos);
-  CheckGolden("default.cil", cil);
+  EXPECT_GOLDEN(cil, kGoldenDir + "default.cil");
 }
 
 TEST(SelinuxTest, FilesystemProfileMatchesGolden) {
   const std::string cil = GenerateSelinuxCil(FsPolicy());
   EXPECT_NE(cil.find(";   /usr: read,exec"), std::string::npos) << cil;
-  CheckGolden("fs-demo.cil", cil);
+  EXPECT_GOLDEN(cil, kGoldenDir + "fs-demo.cil");
 }
 
 TEST(SelinuxTest, CapabilitiesAreExactlyTheBoundingSetSplitByNumber) {
