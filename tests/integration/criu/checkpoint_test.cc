@@ -31,6 +31,7 @@
 #include <map>
 #include <sstream>
 
+#include "tests/integration/net/tcp_peer.h"
 #include "tests/integration/probe_output.h"
 #include "base/unique_fd.h"
 #include "runtime/criu.h"
@@ -99,99 +100,6 @@ std::vector<std::string> StatFields(const std::string& stat, std::string* pid, s
 }
 
 
-// One TCP connection from the test host to a container's echo server
-// (busybox `nc -ll -p PORT -e /bin/cat`). The socket is made inside the
-// test-host namespace and used from the test's thread; it is never
-// reopened, so an echo after a restore is the same connection's.
-class EchoClient {
- public:
-  // "" once connected (retries while the server starts, for up to
-  // `timeout`; an unanswered SYN counts as a failed attempt after a second),
-  // else why not.
-  std::string Connect(int netns_fd, const std::string& ip, uint16_t port, milliseconds timeout = seconds(5)) {
-    std::string error = "not tried";
-    std::thread t([&] {
-      if (setns(netns_fd, CLONE_NEWNET) != 0) {
-        error = std::string("setns: ") + std::strerror(errno);
-        return;
-      }
-      const auto deadline = steady_clock::now() + timeout;
-      while (steady_clock::now() < deadline) {
-        UniqueFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        timeval tv{1, 0};  // connect(2) gives up after SO_SNDTIMEO
-        setsockopt(s.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        if (inet_pton(AF_INET, ip.c_str(), &a.sin_addr) != 1) {
-          error = "bad address '" + ip + "'";
-          return;
-        }
-        if (connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-          timeval none{0, 0};
-          setsockopt(s.get(), SOL_SOCKET, SO_SNDTIMEO, &none, sizeof none);
-          fd_ = std::move(s);
-          return;
-        }
-        error = "connect " + ip + ":" + std::to_string(port) + ": " + std::strerror(errno);
-        std::this_thread::sleep_for(milliseconds(100));
-      }
-    });
-    t.join();
-    if (fd_) {
-      connected_fd_ = fd_.get();
-      return "";
-    }
-    return error;
-  }
-
-  // Sends `line` + "\n"; "" when exactly that line came back within
-  // `timeout`, else what happened (EOF, reset, timeout, other data).
-  std::string Echo(const std::string& line, milliseconds timeout = seconds(10)) {
-    std::string sent = Send(line);
-    return sent.empty() ? Receive(line, timeout) : sent;
-  }
-  // Sends `line` + "\n" only; "" or why not.
-  std::string Send(const std::string& line) {
-    if (!fd_) return "not connected";
-    if (fd_.get() != connected_fd_) return "the socket changed";
-    const std::string msg = line + "\n";
-    ssize_t n = send(fd_.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n != static_cast<ssize_t>(msg.size()))
-      return "send: " + (n < 0 ? std::string(std::strerror(errno)) : "short write " + std::to_string(n));
-    return "";
-  }
-  // Waits for `line` + "\n" to come back; "" or what came instead.
-  std::string Receive(const std::string& line, milliseconds timeout = seconds(10)) {
-    if (!fd_) return "not connected";
-    const std::string msg = line + "\n";
-    std::string got;
-    const auto deadline = steady_clock::now() + timeout;
-    while (got.find('\n') == std::string::npos) {
-      auto left = std::chrono::duration_cast<milliseconds>(deadline - steady_clock::now()).count();
-      if (left <= 0) return "no echo of '" + line + "' within " + std::to_string(timeout.count()) + " ms (got '" + got + "')";
-      pollfd p{fd_.get(), POLLIN, 0};
-      int rc = poll(&p, 1, static_cast<int>(left));
-      if (rc < 0 && errno == EINTR) continue;
-      if (rc < 0) return std::string("poll: ") + std::strerror(errno);
-      if (rc == 0) continue;
-      char buf[256];
-      ssize_t r = recv(fd_.get(), buf, sizeof buf, 0);
-      if (r == 0) return "EOF: the server closed the connection (got '" + got + "')";
-      if (r < 0) {
-        if (errno == EINTR || errno == EAGAIN) continue;
-        return std::string("recv: ") + std::strerror(errno) + " (got '" + got + "')";
-      }
-      got.append(buf, r);
-    }
-    if (got != msg) return "expected '" + line + "\\n', got '" + got + "'";
-    return "";
-  }
-
- private:
-  UniqueFd fd_;
-  int connected_fd_ = -1;
-};
 
 // A rampart command running in the background (inside the test host), its
 // output in files. The destructor SIGKILLs and reaps it if still running.
@@ -615,7 +523,7 @@ TEST_F(CheckpointRestoreTest, TcpConnectionSurvives) {
   ASSERT_NO_FATAL_FAILURE(CreateAndStart("echo", {"ckn"}, {"nc", "-ll", "-p", "5000", "-e", "/bin/cat"}));
   const std::string ip = ContainerIp("echo");
   ASSERT_FALSE(ip.empty());
-  EchoClient client;
+  TcpPeer client;
   const std::string conn = client.Connect(host_->fd(), ip, 5000);
   ASSERT_EQ(conn, "");
   ASSERT_EQ(client.Echo("before"), "");
@@ -647,7 +555,7 @@ TEST_F(CheckpointRestoreTest, TcpConnectionSurvives) {
   EXPECT_EQ(client.Echo("after"), "") << "the connection did not survive checkpoint + restore" << CriuLogs("echo");
   EXPECT_EQ(client.Echo("and-again"), "");
   // The server still takes new connections too.
-  EchoClient second;
+  TcpPeer second;
   ASSERT_EQ(second.Connect(host_->fd(), ip, 5000), "");
   EXPECT_EQ(second.Echo("new"), "");
   EXPECT_EQ(client.Echo("first-still"), "");
@@ -670,7 +578,7 @@ TEST_F(CheckpointRestoreTest, RestoreAfterReboot) {
   const std::string ip = ContainerIp("web");
   const std::string mac = MacOf("web");
   ASSERT_FALSE(ip.empty());
-  EchoClient client;
+  TcpPeer client;
   ASSERT_EQ(client.Connect(host_->fd(), ip, 5000), "");
   ASSERT_EQ(client.Echo("before"), "");
   const auto dns_before = DnsmasqPids();
@@ -712,7 +620,7 @@ TEST_F(CheckpointRestoreTest, RestoreAfterReboot) {
 
   EXPECT_EQ(client.Echo("after-reboot"), "") << "the connection did not survive the host's reboot" << CriuLogs("web");
   // The published port reaches the restored server.
-  EchoClient published;
+  TcpPeer published;
   ASSERT_EQ(published.Connect(host_->fd(), gateway, 8080), "");
   EXPECT_EQ(published.Echo("published"), "") << "the published port does not reach the restored container";
   // The restarted dnsmasq knows the restored container.
@@ -776,7 +684,7 @@ TEST_F(CheckpointRestoreTest, KillingCriuMidDumpLeavesContainerRunning) {
       << "the memory hog did not start" << Describe(Rampart({"logs", "hog"}));
   const long before = CounterAbove("hog", 0);
   ASSERT_GT(before, 0);
-  EchoClient client;
+  TcpPeer client;
   ASSERT_EQ(client.Connect(host_->fd(), ContainerIp("hog"), 5000), "");
   ASSERT_EQ(client.Echo("before"), "");
 
@@ -848,7 +756,7 @@ TEST_F(CheckpointRestoreTest, KillingCriuMidDumpLeavesContainerRunning) {
   const std::string ruleset = RulesetInside("hog");
   EXPECT_FALSE(Has(ruleset, "CRIU")) << "CRIU's network lock is left in the container's network namespace:\n" << ruleset;
   EXPECT_EQ(client.Echo("after-failed-dump", seconds(5)), "") << "the connection is dead after the failed dump";
-  EchoClient second;
+  TcpPeer second;
   const std::string connected = second.Connect(host_->fd(), ContainerIp("hog"), 5000, seconds(3));
   EXPECT_EQ(connected, "") << "no new connection after the failed dump";
   if (connected.empty()) {

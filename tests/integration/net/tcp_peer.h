@@ -1,7 +1,7 @@
 // A TCP client living in a test network namespace (the OVS and checkpoint
-// tests): it holds one connection to a container's echo server (busybox `nc -ll -p
-// PORT -e /bin/cat`) across a checkpoint, a restore or a migration, and says
-// whether the same connection still echoes.
+// tests): one connection to a container's echo server, held across a
+// checkpoint, a restore or a migration, saying whether the same connection
+// still echoes.
 #pragma once
 
 #include <arpa/inet.h>
@@ -22,27 +22,38 @@
 
 namespace rampart::testing_support {
 
+// One TCP connection from the test host to a container's echo server
+// (busybox `nc -ll -p PORT -e /bin/cat`). The socket is made inside the
+// test-host namespace and used from the test's thread; it is never
+// reopened, so an echo after a restore is the same connection's.
 class TcpPeer {
  public:
-  // Connects from inside `netns_fd` (the socket stays in that namespace).
-  // Retries for a few seconds while the server starts. "" on success, else
-  // what went wrong.
-  std::string Connect(int netns_fd, const std::string& ip, uint16_t port) {
-    std::string error;
+  // "" once connected (retries while the server starts, for up to
+  // `timeout`; an unanswered SYN counts as a failed attempt after a second),
+  // else why not.
+  std::string Connect(int netns_fd, const std::string& ip, uint16_t port,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    std::string error = "not tried";
     std::thread t([&] {
       if (setns(netns_fd, CLONE_NEWNET) != 0) {
         error = std::string("setns: ") + std::strerror(errno);
         return;
       }
-      for (int attempt = 0; attempt < 20; ++attempt) {
+      const auto deadline = std::chrono::steady_clock::now() + timeout;
+      while (std::chrono::steady_clock::now() < deadline) {
         UniqueFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        timeval tv{3, 0};  // a connect that gets no answer fails in 3 s, not 2 minutes
+        timeval tv{1, 0};  // connect(2) gives up after SO_SNDTIMEO
         setsockopt(s.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_port = htons(port);
-        inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
+        if (inet_pton(AF_INET, ip.c_str(), &a.sin_addr) != 1) {
+          error = "bad address '" + ip + "'";
+          return;
+        }
         if (connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+          timeval none{0, 0};
+          setsockopt(s.get(), SOL_SOCKET, SO_SNDTIMEO, &none, sizeof none);
           fd_ = std::move(s);
           return;
         }
@@ -51,35 +62,57 @@ class TcpPeer {
       }
     });
     t.join();
-    return fd_ ? "" : error;
+    if (fd_) {
+      connected_fd_ = fd_.get();
+      return "";
+    }
+    return error;
   }
 
-  // Sends `line` + "\n" and waits up to `timeout_ms` for the echo. "" when
-  // the same line came back on the same connection, else what was seen.
-  std::string Echo(const std::string& line, int timeout_ms = 20000) {
+  // Sends `line` + "\n"; "" when exactly that line came back within
+  // `timeout`, else what happened (EOF, reset, timeout, other data).
+  std::string Echo(const std::string& line, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::string sent = Send(line);
+    return sent.empty() ? Receive(line, timeout) : sent;
+  }
+  // Sends `line` + "\n" only; "" or why not.
+  std::string Send(const std::string& line) {
+    if (!fd_) return "not connected";
+    if (fd_.get() != connected_fd_) return "the socket changed";
+    const std::string msg = line + "\n";
+    ssize_t n = send(fd_.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n != static_cast<ssize_t>(msg.size()))
+      return "send: " + (n < 0 ? std::string(std::strerror(errno)) : "short write " + std::to_string(n));
+    return "";
+  }
+  // Waits for `line` + "\n" to come back; "" or what came instead.
+  std::string Receive(const std::string& line, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     if (!fd_) return "not connected";
     const std::string msg = line + "\n";
-    if (send(fd_.get(), msg.data(), msg.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(msg.size()))
-      return std::string("send: ") + std::strerror(errno);
     std::string got;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (got.find('\n') == std::string::npos) {
-      int left = static_cast<int>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
-      if (left <= 0) return "no echo within " + std::to_string(timeout_ms) + " ms (got '" + got + "')";
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      if (left <= 0) return "no echo of '" + line + "' within " + std::to_string(timeout.count()) + " ms (got '" + got + "')";
       pollfd p{fd_.get(), POLLIN, 0};
-      if (poll(&p, 1, left) <= 0) continue;
+      int rc = poll(&p, 1, static_cast<int>(left));
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc < 0) return std::string("poll: ") + std::strerror(errno);
+      if (rc == 0) continue;
       char buf[256];
-      ssize_t n = recv(fd_.get(), buf, sizeof buf, 0);
-      if (n == 0) return "connection closed by the peer (got '" + got + "')";
-      if (n < 0) return std::string("recv: ") + std::strerror(errno) + " (the connection was reset?)";
-      got.append(buf, n);
+      ssize_t r = recv(fd_.get(), buf, sizeof buf, 0);
+      if (r == 0) return "EOF: the server closed the connection (got '" + got + "')";
+      if (r < 0) {
+        if (errno == EINTR || errno == EAGAIN) continue;
+        return std::string("recv: ") + std::strerror(errno) + " (got '" + got + "')";
+      }
+      got.append(buf, r);
     }
-    if (got != msg) return "echo was '" + got + "', expected '" + msg + "'";
+    if (got != msg) return "expected '" + line + "\\n', got '" + got + "'";
     return "";
   }
 
-  // The kernel's view: still ESTABLISHED, and how many retransmissions.
+  // The kernel's view: the connection is still ESTABLISHED.
   bool Established() const {
     tcp_info info{};
     socklen_t len = sizeof info;
@@ -88,6 +121,7 @@ class TcpPeer {
 
  private:
   UniqueFd fd_;
+  int connected_fd_ = -1;
 };
 
 }  // namespace rampart::testing_support

@@ -81,7 +81,7 @@ TEST_F(OvsNetworkTest, TcpCrossesTheOvsBridge) {
   ASSERT_EQ(Code(r), 0) << Describe(r);
   TcpPeer peer;
   ASSERT_EQ(peer.Connect(host_->fd(), ContainerIp("echo"), 5000), "") << "no TCP from the test host across OVS";
-  EXPECT_EQ(peer.Echo("across-ovs", 5000), "");
+  EXPECT_EQ(peer.Echo("across-ovs", std::chrono::seconds(5)), "");
   auto other = Rampart({"run", "probe", "--rm", "--net", "tc", "--", "/bin/sh", "-c",
                         "echo hi | nc -w 3 " + ContainerIp("echo") + " 5000"});
   EXPECT_EQ(Code(other), 0) << Describe(other);
