@@ -397,9 +397,9 @@ std::string NetworkManager::ResolvConf(const NetworkSpec& spec) const {
   return RunDir(spec.name) + "/resolv.conf";
 }
 
-Status NetworkManager::SetHostUp(const Endpoint& ep) {
+Status NetworkManager::SetHostLink(const Endpoint& ep, bool up) {
   RAMPART_ASSIGN_OR_RETURN(auto nl, Netlink::Open());
-  return nl.SetUp(ep.host_ifname);
+  return nl.SetUp(ep.host_ifname, up);
 }
 
 Result<Endpoint> NetworkManager::Attach(const NetAttachment& a, const std::string& container, int netns_fd,

@@ -119,12 +119,13 @@ class NetworkManager {
   // configured there (default route only when `default_route`), and its
   // port forwards. A failure undoes what this call made.
   // With `host_up` false the host end of the veth stays down: nothing
-  // passes until SetHostUp (restore: no segment may reach a socket that is
+  // passes until SetHostLink up (restore: no segment may reach a socket that is
   // not back yet).
   Result<Endpoint> Attach(const NetAttachment& a, const std::string& container, int netns_fd, bool default_route,
                           const std::vector<std::string>& publish, bool host_up = true);
-  // Brings the host end of an endpoint up.
-  Status SetHostUp(const Endpoint& ep);
+  // Brings the host end of an endpoint up or down (down: nothing passes,
+  // nothing is answered; checkpoint and restore keep TCP peers retrying).
+  Status SetHostLink(const Endpoint& ep, bool up);
   // What Attach gave (or would give) `container` on `a.network`, without
   // changing anything: its interface name, its address and MAC from IPAM
   // (kNotFound if it holds none on a network with a subnet).

@@ -390,11 +390,12 @@ Result<CheckpointMeta> DumpContainer(const DumpRequest& req) {
   if (stat((proc + "/ns/net").c_str(), &ns) != 0) return Error::FromErrno(errno, "stat " + proc + "/ns/net");
   if (stat("/proc/self/ns/net", &own) != 0) return Error::FromErrno(errno, "stat /proc/self/ns/net");
   meta.has_netns = ns.st_ino != own.st_ino;
+  std::vector<net::Endpoint> links;  // the container's, as IPAM has them
   if (meta.has_netns && !req.spec->networks.empty()) {
     RAMPART_ASSIGN_OR_RETURN(auto attachments, net::ParseNetAttachments(req.spec->networks));
-    RAMPART_ASSIGN_OR_RETURN(auto eps, ContainerEndpoints(req.paths, *req.spec));
-    for (size_t i = 0; i < eps.size(); ++i)
-      meta.endpoints.push_back({eps[i].network, eps[i].ifname, eps[i].ip, eps[i].mac, attachments[i].vlan});
+    RAMPART_ASSIGN_OR_RETURN(links, ContainerEndpoints(req.paths, *req.spec));
+    for (size_t i = 0; i < links.size(); ++i)
+      meta.endpoints.push_back({links[i].network, links[i].ifname, links[i].ip, links[i].mac, attachments[i].vlan});
   }
 
   const std::string log = req.log_path.empty() ? req.images_dir + "/dump.log" : req.log_path;
@@ -427,8 +428,17 @@ Result<CheckpointMeta> DumpContainer(const DumpRequest& req) {
   auto thaw = [&] {
     if (req.cgroup && !was_frozen) (void)req.cgroup->Thaw();
   };
+  // The container's links go quiet for the dump: a segment that reached
+  // its namespace after CRIU closed the sockets (the namespace outlives them
+  // for a moment) would be answered with a reset. Up again if it goes on.
+  net::NetworkManager mgr(NetPathsOf(req.paths));
+  for (const auto& ep : links) (void)mgr.SetHostLink(ep, false);
+  auto relink = [&] {
+    for (const auto& ep : links) (void)mgr.SetHostLink(ep, true);
+  };
   auto criu = SpawnCriu(argv, {}, req.images_dir + "/criu.out");
   if (!criu) {
+    relink();
     thaw();
     return criu.error();
   }
@@ -436,11 +446,13 @@ Result<CheckpointMeta> DumpContainer(const DumpRequest& req) {
   auto waited = WaitCriu(*criu, [&] {
     if (req.progress) req.progress(DirBytes(req.images_dir));
   });
+  const bool dumped = waited && WIFEXITED(*waited) && WEXITSTATUS(*waited) == 0;
+  if (!dumped || req.leave_running) relink();
   // Killed processes of a frozen cgroup die only once it is thawed.
   thaw();
   if (!waited) return waited.error();
   const int status = *waited;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  if (!dumped) {
     Error e = Error::Internal(DescribeFailure("checkpoint failed, the container keeps running", status, log));
     // A CRIU that died mid-dump leaves its network lock (an nft table
     // dropping everything) in the container's namespace.
@@ -626,7 +638,7 @@ Result<RestoredInit> RestoreContainer(const RestoreRequest& req) {
   if (auto t = StateStore::ProcessStartTime(*pid); t) out.init.start_time = *t;
   if (auto st = VerifyPolicyInForce(*pid, *req.policy); !st) return undo(st.error());
   for (const auto& ep : out.endpoints) {
-    if (auto st = mgr.SetHostUp(ep); !st) return undo(st.error().Wrap("restore"));
+    if (auto st = mgr.SetHostLink(ep, true); !st) return undo(st.error().Wrap("restore"));
   }
   return out;
 }
