@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/atomic_file.h"
 #include "tests/integration/cli_harness.h"
 
 namespace rampart {
@@ -34,8 +35,10 @@ class FaultTest : public testing_support::CliTest {
     for (const auto& e : fs::directory_iterator("/proc")) {
       int pid = std::atoi(e.path().filename().c_str());
       if (pid <= 0 || pid == getpid()) continue;
-      std::ifstream in(e.path() / "cmdline");
-      std::string cmd((std::istreambuf_iterator<char>(in)), {});
+      // A process may exit while we read it (ESRCH): skip it.
+      auto text = ReadFile((e.path() / "cmdline").string());
+      if (!text) continue;
+      std::string cmd = *text;
       for (char& c : cmd)
         if (c == '\0') c = ' ';
       if (cmd.find(marker) != std::string::npos) pids.push_back(pid);

@@ -208,8 +208,10 @@ TEST_F(CriuToolTest, DumpAndRestoreKeepCounting) {
   ASSERT_TRUE(MakeDirs(images, 0700).has_value());
 
   CounterGuard guard;
-  pid_t pid = StartSessionLeader("i=0; while :; do i=$((i+1)); echo $i > " + counter +
-                                 "; sleep 0.05; done");
+  // Written to a temp file and renamed: the dump may kill the loop between
+  // a truncate and a write, and the file must never be seen empty.
+  pid_t pid = StartSessionLeader("i=0; while :; do i=$((i+1)); echo $i > " + counter + ".tmp && mv " + counter +
+                                 ".tmp " + counter + "; sleep 0.05; done");
   ASSERT_GT(pid, 0) << "fork failed";
   guard.set_pgid(pid);
 
