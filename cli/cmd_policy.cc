@@ -1,4 +1,4 @@
-// rampart policy list|show|compile|check|audit|run
+// rampart policy list|show|compile|check|run
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -8,6 +8,7 @@
 #include "base/atomic_file.h"
 #include "base/strings.h"
 #include "cli/command.h"
+#include "cli/policy_common.h"
 #include "runtime/policy_apply.h"
 #include "security/audit.h"
 #include "security/bpf_interpreter.h"
@@ -22,10 +23,6 @@
 #include "security/syscall_table.h"
 
 namespace rampart::cli {
-namespace {
-
-using security::Action;
-using security::Arch;
 
 // Profiles are looked up in ROOT/policies and /etc/rampart/policies before
 // the shipped ones.
@@ -38,6 +35,11 @@ Result<std::string> OnePositional(const ParsedArgs& a, const std::string& what) 
   if (a.positional.size() != 1) return Error::Invalid("expected exactly one " + what + " (see --help)");
   return a.positional[0];
 }
+
+namespace {
+
+using security::Action;
+using security::Arch;
 
 std::string ShowText(const security::Policy& p, int host_abi, uint64_t handled) {
   std::string out = "name:         " + p.name + "\n";
@@ -273,20 +275,6 @@ Result<int> Check(Context& ctx, const ParsedArgs& a) {
   return 0;
 }
 
-Result<int> Audit(Context& ctx, const ParsedArgs& a) {
-  RAMPART_ASSIGN_OR_RETURN(std::string ref, OnePositional(a, "PROFILE"));
-  RAMPART_ASSIGN_OR_RETURN(auto p, LoadPolicy(ctx, ref));
-  auto findings = security::AuditPolicy(p);
-  std::string human;
-  for (const auto& f : findings)
-    human += f.pos.ToString() + ": " + security::SeverityName(f.severity) + ": " + f.message + " [" + f.id + "]\n";
-  int high = 0;
-  for (const auto& f : findings) high += f.severity == security::Severity::kHigh;
-  human += p.name + ": " + std::to_string(findings.size()) + " finding(s), " + std::to_string(high) + " high\n";
-  Emit(ctx.format, {{"profile", p.name}, {"findings", security::FindingsToJson(findings)}}, human);
-  return (a.Has("fail-on-high") && high > 0) ? 1 : 0;
-}
-
 Result<int> Run(Context& ctx, const ParsedArgs& a) {
   RAMPART_ASSIGN_OR_RETURN(std::string ref, OnePositional(a, "PROFILE"));
   if (!a.has_rest || a.rest.empty()) return Error::Invalid("no command: rampart policy run PROFILE -- CMD [ARGS...]");
@@ -347,8 +335,6 @@ std::vector<Command> PolicyCommands() {
                "struct seccomp_data built from SYSCALL (a name or number) and ARGS (numbers,\n"
                "0x hex or constants such as AF_VSOCK), and prints the action.",
                {{"arch", 0, true, "ARCH", "native (default), x86_64, x86 or x32"}}, Check});
-  c.push_back({"policy audit", "PROFILE", "report risky settings in a profile, with their location",
-               "", {{"fail-on-high", 0, false, "", "exit 1 when a high-severity finding is reported"}}, Audit});
   c.push_back({"policy run", "PROFILE -- CMD [ARGS...]", "run a command on this host under the compiled policy",
                "Applies rlimits, the capability sets, no_new_privs, Landlock and the seccomp filter\n"
                "(last), then execs CMD. The exit code is CMD's (128+N if killed by signal N).",

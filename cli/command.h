@@ -35,6 +35,9 @@ struct Command {
 
 std::vector<Command> VersionCommands();
 std::vector<Command> PolicyCommands();
+std::vector<Command> PolicyAuditCommands();   // policy audit (cmd_policy_audit.cc)
+std::vector<Command> PolicyFormatCommands();  // policy import / export (cmd_policy_formats.cc)
+std::vector<Command> PolicyLearnCommands();   // policy learn (cmd_policy_learn.cc)
 std::vector<Command> ContainerCommands();
 std::vector<Command> NetCommands();
 

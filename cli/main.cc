@@ -26,6 +26,9 @@ std::vector<Command> AllCommands() {
   for (auto& c : VersionCommands()) all.push_back(std::move(c));
   for (auto& c : ContainerCommands()) all.push_back(std::move(c));
   for (auto& c : PolicyCommands()) all.push_back(std::move(c));
+  for (auto& c : PolicyAuditCommands()) all.push_back(std::move(c));
+  for (auto& c : PolicyFormatCommands()) all.push_back(std::move(c));
+  for (auto& c : PolicyLearnCommands()) all.push_back(std::move(c));
   for (auto& c : NetCommands()) all.push_back(std::move(c));
   return all;
 }
