@@ -91,7 +91,8 @@ std::string ShowText(const security::Policy& p, int host_abi, uint64_t handled) 
   if (!p.readonly_paths.empty()) out += "readonly_paths: " + Join(p.readonly_paths, " ") + "\n";
   const auto& l = p.landlock;
   out += "landlock: " + security::EnforceModeName(l.mode) + (l.min_abi ? ", min_abi " + std::to_string(l.min_abi) : "") +
-         (l.has_filesystem ? "" : " (inactive: no filesystem section)") + "\n";
+         (l.active() ? "" : l.mode == security::EnforceMode::kOff ? " (off)" : " (inactive: no filesystem section or network.tcp)") +
+         "\n";
   if (l.has_filesystem) {
     out += "  handled rights (ABI " + std::to_string(host_abi) + " on this host): " +
            Join(security::LandlockRightNames(handled), ", ") + "\n";
@@ -102,9 +103,24 @@ std::string ShowText(const security::Policy& p, int host_abi, uint64_t handled) 
              (rights ? Join(security::LandlockRightNames(rights), ",") : "no rule") + "  (" + r.pos.ToString() + ")\n";
     }
   }
-  out += "apparmor.enforce: " + security::EnforceModeName(p.apparmor.mode) + "\n";
-  out += "selinux.enforce: " + security::EnforceModeName(p.selinux.mode) + "\n";
-  for (const auto& [k, v] : p.reserved) out += k + " (reserved): " + v + "\n";
+  const auto& n = p.network;
+  if (n.restricts_families || n.restricts_tcp()) {
+    out += "network:\n";
+    if (n.restricts_families)
+      out += "  families: " + security::NetFamiliesToString(n.families) + " (socket(2) narrowed in seccomp)\n";
+    auto ports = [](const std::optional<std::vector<uint16_t>>& v) {
+      if (!v) return std::string("any");
+      std::vector<std::string> s;
+      for (uint16_t port : *v) s.push_back(std::to_string(port));
+      return s.empty() ? std::string("none") : Join(s, ",");
+    };
+    out += "  tcp bind: " + ports(n.tcp_bind) + ", connect: " + ports(n.tcp_connect) +
+           (n.restricts_tcp() ? " (Landlock, ABI 4)" : "") + "\n";
+  }
+  out += "apparmor: " + p.apparmor.profile + ", enforce " + security::EnforceModeName(p.apparmor.mode) + "\n";
+  out += "selinux: type " + p.selinux.type + ", level " + p.selinux.level +
+         (p.selinux.mount_label.empty() ? "" : ", mount label " + p.selinux.mount_label) + ", enforce " +
+         security::EnforceModeName(p.selinux.mode) + "\n";
   return out;
 }
 

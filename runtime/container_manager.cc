@@ -497,6 +497,10 @@ Result<int> ContainerManager::Attach(const std::string& name, const std::vector<
   req.policy = &policy;
   req.cgroup = &cg;
   req.argv = argv;
+  // The attached command runs under the container's AppArmor / SELinux
+  // labels too (where the host has them).
+  RAMPART_ASSIGN_OR_RETURN(auto labels, PrepareLsm(policy, name, DetectHostSecurity(), paths_.ContainerDir(name)));
+  req.labels = &labels;
   RAMPART_ASSIGN_OR_RETURN(pid_t pid, runtime::Attach(req));
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {

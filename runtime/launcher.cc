@@ -258,6 +258,8 @@ Identity IdentityOf(const ContainerSpec& spec) {
   }
   if (auto st = EnterCwd(spec.cwd); !st) fail("cwd", st.error());
   FaultPoint("init:before-policy");
+  if (req.labels)
+    if (auto st = SetExecLabels(*req.labels); !st) fail("lsm", st.error());
   if (auto st = ApplyPolicy(*req.policy, IdentityOf(spec)); !st) fail("policy", st.error());
   if (spec.init) RunInitShim(spec, err_fd);
   int err = ExecPayload(spec.command, spec.env);
@@ -435,6 +437,8 @@ Result<pid_t> Attach(const AttachRequest& req) {
       for (auto [from, to] : {std::pair{req.stdin_fd, 0}, std::pair{req.stdout_fd, 1}, std::pair{req.stderr_fd, 2}})
         if (from >= 0 && from != to) dup2(from, to);
       if (auto st = EnterCwd(req.spec->cwd); !st) fail("cwd", st.error());
+      if (req.labels)
+        if (auto st = SetExecLabels(*req.labels); !st) fail("lsm", st.error());
       if (auto st = ApplyPolicy(*req.policy, IdentityOf(*req.spec)); !st) fail("policy", st.error());
       int e = ExecPayload(req.argv, req.spec->env);
       Report(err_wr.get(), 'E', std::to_string(e));

@@ -19,6 +19,7 @@
 #include "runtime/container_spec.h"
 #include "runtime/policy_apply.h"
 #include "runtime/rootfs.h"
+#include "runtime/lsm.h"
 #include "security/compiled_policy.h"
 
 namespace rampart::runtime {
@@ -44,6 +45,7 @@ struct LaunchRequest {
   // returns, and a failure kills it. For network setup (the veth peer is
   // made directly in /proc/PID/ns/net).
   std::function<Status(pid_t pid)> join_networks;
+  const ExecLabels* labels = nullptr;  // AppArmor / SELinux labels set before the policy
 };
 
 struct LaunchedInit {
@@ -68,6 +70,7 @@ struct AttachRequest {
   const Cgroup* cgroup = nullptr;
   std::vector<std::string> argv;
   int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
+  const ExecLabels* labels = nullptr;
 };
 Result<pid_t> Attach(const AttachRequest& req);
 

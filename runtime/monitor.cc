@@ -114,6 +114,8 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   };
   RAMPART_TRY(store.WriteState(state));
   if (!notes) return fail(notes.error());
+  auto labels = PrepareLsm(setup.policy, name, DetectHostSecurity(), setup.paths.ContainerDir(name));
+  if (!labels) return fail(labels.error());
 
   // Forward termination signals to the container in the foreground.
   sigset_t mask;
@@ -128,6 +130,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   LaunchRequest req;
   req.spec = &setup.spec;
   req.policy = &setup.policy;
+  req.labels = &*labels;
   req.rootfs.rootfs = setup.spec.rootfs;
   for (const auto& m : setup.spec.mounts)
     req.rootfs.binds.push_back(BindMount{m.source, m.target, m.readonly, m.type, m.options});
@@ -207,6 +210,14 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
     }
   } else {
     init = LaunchInit(req);
+    // Fail-closed: the payload must really run under the labels asked for
+    // (with --init, pid 1 is rampart's init and the payload is its child).
+    if (init && !setup.spec.init)
+      if (auto st = VerifyExecLabels(*labels, init->pid); !st) {
+        kill(init->pid, SIGKILL);
+        waitpid(init->pid, nullptr, 0);
+        init = st.error();
+      }
   }
   if (setup.foreground) sigprocmask(SIG_BLOCK, &mask, nullptr);
   if (!init) {

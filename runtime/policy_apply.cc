@@ -16,6 +16,8 @@
 
 #include <cstring>
 
+#include "base/atomic_file.h"
+#include "base/strings.h"
 #include "base/unique_fd.h"
 
 namespace rampart::runtime {
@@ -78,11 +80,35 @@ Status ApplyLandlock(const security::Policy& p) {
     return Error::Unsupported("profile " + p.name + " requires Landlock ABI " + std::to_string(l.min_abi) +
                               " but the kernel has ABI " + std::to_string(abi));
   if (!p.no_new_privileges) return Error::Invalid("landlock needs no_new_privileges (profile " + p.name + ")");
-  landlock_ruleset_attr attr{};  // handled_access_fs only: valid for every ABI
-  attr.handled_access_fs = security::LandlockHandledRights(abi);
-  UniqueFd ruleset(static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0)));
+  // The UAPI structs as of ABI 4 (Debian 12's linux/landlock.h predates
+  // the network fields). The short form is passed when no network right is
+  // handled, so older kernels accept it.
+  struct {
+    uint64_t handled_access_fs;
+    uint64_t handled_access_net;
+  } attr{};
+  attr.handled_access_fs = l.has_filesystem ? security::LandlockHandledRights(abi) : 0;
+  attr.handled_access_net = security::LandlockHandledNetRights(p, abi);
+  if (!attr.handled_access_fs && !attr.handled_access_net) return Ok();  // network.tcp on ABI < 4: CheckEnforcement noted it
+  const size_t attr_size = attr.handled_access_net ? sizeof attr : sizeof attr.handled_access_fs;
+  UniqueFd ruleset(static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0)));
   if (!ruleset) return Error::FromErrno(errno, "landlock_create_ruleset");
-  for (const auto& rule : l.rules) {
+  constexpr int kRuleNetPort = 2;  // LANDLOCK_RULE_NET_PORT
+  struct {
+    uint64_t allowed_access;
+    uint64_t port;
+  } __attribute__((packed)) port_rule{};
+  for (auto [ports, right] : {std::pair{&p.network.tcp_bind, security::landlock_net::kBindTcp},
+                              std::pair{&p.network.tcp_connect, security::landlock_net::kConnectTcp}}) {
+    if (!(attr.handled_access_net & right)) continue;
+    for (uint16_t port : **ports) {
+      port_rule.allowed_access = right;
+      port_rule.port = port;
+      if (syscall(SYS_landlock_add_rule, ruleset.get(), kRuleNetPort, &port_rule, 0) != 0)
+        return Error::FromErrno(errno, "landlock rule for TCP port " + std::to_string(port));
+    }
+  }
+  for (const auto& rule : attr.handled_access_fs ? l.rules : std::vector<security::FsRule>{}) {
     uint64_t rights = security::LandlockRights(rule.access, attr.handled_access_fs);
     if (!rights) continue;  // none: no rule
     UniqueFd fd(open(rule.path.c_str(), O_PATH | O_CLOEXEC));
@@ -113,7 +139,12 @@ security::HostSecurity DetectHostSecurity() {
   else h.landlock_why = std::string("landlock_create_ruleset: ") + std::strerror(-abi);
   struct stat st {};
   h.apparmor = stat("/sys/kernel/security/apparmor", &st) == 0;
+  h.apparmor_mount = stat("/sys/kernel/security/apparmor/features/mount", &st) == 0;
   h.selinux = stat("/sys/fs/selinux/enforce", &st) == 0;
+  if (h.selinux) {
+    auto enforce = ReadFile("/sys/fs/selinux/enforce");
+    h.selinux_enforcing = enforce && Trim(*enforce) == "1";
+  }
   return h;
 }
 

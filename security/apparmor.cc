@@ -182,8 +182,24 @@ std::string GenerateAppArmorProfile(const Policy& p, const std::string& name) {
   }
   line("");
 
-  line("  # Network: the policy's network section is not parsed yet.");
-  rule("network,");
+  if (!p.network.restricts_families) {
+    line("  # Network: every family (no network.families in the policy).");
+    rule("network,");
+    rule("unix,");
+  } else {
+    line("  # Network: the policy's network.families (" + NetFamiliesToString(p.network.families) + ").");
+    const uint8_t f = p.network.families;
+    if (f & kNetUnix) rule("network unix,"), rule("unix,");
+    for (auto [bit, fam] : {std::pair{kNetInet, "inet"}, std::pair{kNetInet6, "inet6"}}) {
+      if (!(f & bit)) continue;
+      rule(std::string("network ") + fam + " stream,");
+      rule(std::string("network ") + fam + " dgram,");
+      if (f & kNetRaw) rule(std::string("network ") + fam + " raw,");
+    }
+    if (f & kNetNetlink) rule("network netlink,");
+    if (f & kNetPacket) rule("network packet,");
+    if (!f) rule("# (no families: no network rules)");
+  }
   line("");
 
   line("  # No mounts.");

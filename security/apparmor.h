@@ -6,7 +6,8 @@
 // ptrace and signals to the container's own profile, and allows exactly the
 // capabilities of the bounding set. File access is limited to the policy's
 // filesystem rules when it has any, otherwise every file is allowed (the
-// other layers restrict). The network section is not parsed yet: `network,`.
+// other layers restrict). Network rules follow network.families (all families
+// without it).
 //
 // Generation is pure and deterministic (same Policy, same text). Validation
 // runs `apparmor_parser -Q -K`, which compiles a profile without a kernel.

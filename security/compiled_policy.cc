@@ -11,7 +11,7 @@
 #include "security/syscall_table.h"
 
 #ifndef RAMPART_COMPILER_VERSION
-#define RAMPART_COMPILER_VERSION "rampart-policy-compiler/3"
+#define RAMPART_COMPILER_VERSION "rampart-policy-compiler/4"
 #endif
 
 namespace rampart::security {
@@ -52,20 +52,55 @@ nlohmann::json EnforcementToJson(const Policy& p) {
   nlohmann::json rules = nlohmann::json::array();
   for (const auto& r : p.landlock.rules)
     rules.push_back({{"path", r.path}, {"access", r.access}, {"pos", PosToJson(r.pos)}});
-  return {{"landlock",
+  const NetworkPolicy& n = p.network;
+  nlohmann::json net = {{"restricts_families", n.restricts_families},
+                        {"families", n.families},
+                        {"pos", PosToJson(n.pos)},
+                        {"tcp_bind_pos", PosToJson(n.tcp_bind_pos)},
+                        {"tcp_connect_pos", PosToJson(n.tcp_connect_pos)}};
+  nlohmann::json fam_pos = nlohmann::json::object();
+  for (const auto& [bit, pos] : n.family_pos) fam_pos[std::to_string(bit)] = PosToJson(pos);
+  net["family_pos"] = fam_pos;
+  if (n.tcp_bind) net["tcp_bind"] = *n.tcp_bind;
+  if (n.tcp_connect) net["tcp_connect"] = *n.tcp_connect;
+  return {{"network", net},
+          {"landlock",
            {{"has_filesystem", p.landlock.has_filesystem},
+            {"has_network", p.landlock.has_network},
             {"mode", EnforceModeName(p.landlock.mode)},
             {"mode_pos", PosToJson(p.landlock.mode_pos)},
             {"min_abi", p.landlock.min_abi},
             {"rules", rules}}},
-          {"apparmor", {{"enforce", EnforceModeName(p.apparmor.mode)}, {"pos", PosToJson(p.apparmor.pos)}}},
-          {"selinux", {{"enforce", EnforceModeName(p.selinux.mode)}, {"pos", PosToJson(p.selinux.pos)}}}};
+          {"apparmor",
+           {{"enforce", EnforceModeName(p.apparmor.mode)},
+            {"pos", PosToJson(p.apparmor.pos)},
+            {"profile", p.apparmor.profile},
+            {"profile_pos", PosToJson(p.apparmor.profile_pos)}}},
+          {"selinux",
+           {{"enforce", EnforceModeName(p.selinux.mode)},
+            {"pos", PosToJson(p.selinux.pos)},
+            {"type", p.selinux.type},
+            {"type_pos", PosToJson(p.selinux.type_pos)},
+            {"level", p.selinux.level},
+            {"level_pos", PosToJson(p.selinux.level_pos)},
+            {"mount_label", p.selinux.mount_label}}}};
 }
 
 // Throws nlohmann::json::exception on a missing or mistyped field.
 Status EnforcementFromJson(const nlohmann::json& j, Policy& p) {
+  const auto& n = j.at("network");
+  p.network.restricts_families = n.at("restricts_families").get<bool>();
+  p.network.families = n.at("families").get<uint8_t>();
+  p.network.pos = PosFromJson(n.at("pos"));
+  p.network.tcp_bind_pos = PosFromJson(n.at("tcp_bind_pos"));
+  p.network.tcp_connect_pos = PosFromJson(n.at("tcp_connect_pos"));
+  for (const auto& [bit, pos] : n.at("family_pos").items())
+    p.network.family_pos[static_cast<uint8_t>(std::stoi(bit))] = PosFromJson(pos);
+  if (n.contains("tcp_bind")) p.network.tcp_bind = n.at("tcp_bind").get<std::vector<uint16_t>>();
+  if (n.contains("tcp_connect")) p.network.tcp_connect = n.at("tcp_connect").get<std::vector<uint16_t>>();
   const auto& l = j.at("landlock");
   p.landlock.has_filesystem = l.at("has_filesystem").get<bool>();
+  p.landlock.has_network = l.at("has_network").get<bool>();
   RAMPART_ASSIGN_OR_RETURN(p.landlock.mode, ModeFromJson(l.at("mode")));
   p.landlock.mode_pos = PosFromJson(l.at("mode_pos"));
   p.landlock.min_abi = l.at("min_abi").get<uint32_t>();
@@ -73,8 +108,16 @@ Status EnforcementFromJson(const nlohmann::json& j, Policy& p) {
     p.landlock.rules.push_back({r.at("path").get<std::string>(), r.at("access").get<uint8_t>(), PosFromJson(r.at("pos"))});
   RAMPART_ASSIGN_OR_RETURN(p.apparmor.mode, ModeFromJson(j.at("apparmor").at("enforce")));
   p.apparmor.pos = PosFromJson(j.at("apparmor").at("pos"));
+  p.apparmor.profile = j.at("apparmor").at("profile").get<std::string>();
+  p.apparmor.profile_pos = PosFromJson(j.at("apparmor").at("profile_pos"));
   RAMPART_ASSIGN_OR_RETURN(p.selinux.mode, ModeFromJson(j.at("selinux").at("enforce")));
   p.selinux.pos = PosFromJson(j.at("selinux").at("pos"));
+  const auto& se = j.at("selinux");
+  p.selinux.type = se.at("type").get<std::string>();
+  p.selinux.type_pos = PosFromJson(se.at("type_pos"));
+  p.selinux.level = se.at("level").get<std::string>();
+  p.selinux.level_pos = PosFromJson(se.at("level_pos"));
+  p.selinux.mount_label = se.at("mount_label").get<std::string>();
   return Ok();
 }
 
@@ -110,17 +153,30 @@ nlohmann::json PolicyToJson(const Policy& p) {
   j["rlimits"] = rl;
   j["masked_paths"] = p.masked_paths;
   j["readonly_paths"] = p.readonly_paths;
-  nlohmann::json reserved = nlohmann::json::object();
-  for (const auto& [k, v] : p.reserved) reserved[k] = nlohmann::json::parse(v, nullptr, false);
-  j["reserved"] = reserved;
+  if (p.network.restricts_families || p.network.restricts_tcp()) {
+    nlohmann::json net = nlohmann::json::object();
+    if (p.network.restricts_families) {
+      nlohmann::json fams = nlohmann::json::array();
+      for (const auto& [bit, pos] : p.network.family_pos) fams.push_back(NetFamilyName(bit));
+      net["families"] = fams;
+    }
+    if (p.network.tcp_bind) net["tcp"]["bind"] = *p.network.tcp_bind;
+    if (p.network.tcp_connect) net["tcp"]["connect"] = *p.network.tcp_connect;
+    j["network"] = net;
+  } else {
+    j["network"] = nullptr;
+  }
   nlohmann::json fs = nlohmann::json::array();
   for (const auto& r : p.landlock.rules)
     fs.push_back({{"path", r.path}, {"access", FsAccessToString(r.access)}, {"at", r.pos.ToString()}});
   j["filesystem"] = p.landlock.has_filesystem ? nlohmann::json{{"paths", fs}} : nlohmann::json(nullptr);
   j["landlock"] = {{"mode", EnforceModeName(p.landlock.mode)}, {"min_abi", p.landlock.min_abi},
                    {"active", p.landlock.active()}};
-  j["apparmor"] = {{"enforce", EnforceModeName(p.apparmor.mode)}};
-  j["selinux"] = {{"enforce", EnforceModeName(p.selinux.mode)}};
+  j["apparmor"] = {{"enforce", EnforceModeName(p.apparmor.mode)}, {"profile", p.apparmor.profile}};
+  j["selinux"] = {{"enforce", EnforceModeName(p.selinux.mode)},
+                  {"type", p.selinux.type},
+                  {"level", p.selinux.level},
+                  {"mount_label", p.selinux.mount_label}};
   return j;
 }
 
@@ -174,9 +230,17 @@ std::string PolicyHash(const Policy& p) {
   }
   for (const auto& m : p.masked_paths) t += "\nmasked " + m;
   for (const auto& m : p.readonly_paths) t += "\nreadonly " + m;
-  for (const auto& [k, v] : p.reserved) t += "\nreserved " + k + " " + v;
+  t += "\nnetwork ";
+  num(p.network.restricts_families);
+  num(p.network.families);
+  for (const auto* ports : {&p.network.tcp_bind, &p.network.tcp_connect}) {
+    t += ports->has_value() ? "ports " : "any ";
+    if (*ports)
+      for (uint16_t port : **ports) num(port);
+  }
   t += "\nlandlock ";
   num(p.landlock.has_filesystem);
+  num(p.landlock.has_network);
   num(static_cast<uint64_t>(p.landlock.mode));
   num(p.landlock.min_abi);
   for (const auto& r : p.landlock.rules) {
@@ -185,7 +249,9 @@ std::string PolicyHash(const Policy& p) {
   }
   t += "\nlsm ";
   num(static_cast<uint64_t>(p.apparmor.mode));
+  t += p.apparmor.profile + ' ';
   num(static_cast<uint64_t>(p.selinux.mode));
+  t += p.selinux.type + ' ' + p.selinux.level + ' ' + p.selinux.mount_label;
   t += "\n" + LibseccompVersion() + "\n" RAMPART_COMPILER_VERSION;
   return Sha256Hex(t);
 }

@@ -12,7 +12,7 @@
 namespace rampart::security {
 
 struct CompiledPolicy {
-  Policy policy;           // caps, NNP, rlimits, paths, reserved sections
+  Policy policy;           // caps, NNP, rlimits, paths, network, Landlock and LSM settings
   SeccompProgram seccomp;  // one BPF program for all filtered architectures
   std::string hash;        // sha256 of the canonical IR + toolchain versions
 };

@@ -23,6 +23,11 @@ uint64_t LandlockRights(uint8_t access, uint64_t handled) {
   return r & handled;
 }
 
+uint64_t LandlockHandledNetRights(const Policy& p, int abi) {
+  if (abi < 4 || !p.landlock.has_network) return 0;
+  return (p.network.tcp_bind ? landlock_net::kBindTcp : 0) | (p.network.tcp_connect ? landlock_net::kConnectTcp : 0);
+}
+
 uint64_t LandlockFileRights() { return kExecute | kWriteFile | kReadFile | kTruncate | kIoctlDev; }
 
 std::vector<std::string> LandlockRightNames(uint64_t rights) {
@@ -40,20 +45,17 @@ namespace {
 
 std::string At(const SourcePos& pos) { return pos.line > 0 ? " at " + pos.ToString() : ""; }
 
-// AppArmor and SELinux: rampart does not generate their policy yet, so a
-// required one is refused everywhere, with the reason that applies.
-Status CheckLsm(const Policy& p, const LsmRequirement& req, const char* key, const char* label,
-                bool present, const char* probe, std::vector<std::string>& notes) {
-  if (req.mode == EnforceMode::kOff) return Ok();
-  const std::string missing =
-      std::string("this host has no ") + label + " (" + probe + " is missing)";
-  const std::string no_gen = std::string("rampart cannot generate ") + label + " policy yet";
-  if (req.mode == EnforceMode::kRequired)
-    return Error::Unsupported("profile " + p.name + " requires " + label + " (" + key +
-                              ".enforce: required" + At(req.pos) + ") but " +
-                              (present ? no_gen : missing));
-  notes.push_back(std::string(key) + ": skipped, " +
-                  (present ? no_gen : std::string("host has no ") + label));
+// AppArmor and SELinux: `required` needs the LSM on the host, in a state
+// that enforces what rampart loads (AppArmor with mount mediation, SELinux
+// enforcing); `if-available` applies it when it is there and notes why not
+// otherwise.
+Status CheckLsm(const Policy& p, EnforceMode mode, const SourcePos& pos, const char* key, const char* label,
+                const std::string& missing, std::vector<std::string>& notes) {
+  if (mode == EnforceMode::kOff || missing.empty()) return Ok();
+  if (mode == EnforceMode::kRequired)
+    return Error::Unsupported("profile " + p.name + " requires " + label + " (" + key + ".enforce: required" + At(pos) +
+                              ") but " + missing);
+  notes.push_back(std::string(key) + ": skipped, " + missing);
   return Ok();
 }
 
@@ -83,10 +85,24 @@ Result<std::vector<std::string>> CheckEnforcement(const Policy& p, const HostSec
       notes.push_back("landlock: degraded to ABI " + std::to_string(host.landlock_abi) +
                       " (the profile asks for " + std::to_string(l.min_abi) + ")");
   }
-  RAMPART_TRY(CheckLsm(p, p.apparmor, "apparmor", "AppArmor", host.apparmor,
-                       "/sys/kernel/security/apparmor", notes));
-  RAMPART_TRY(
-      CheckLsm(p, p.selinux, "selinux", "SELinux", host.selinux, "/sys/fs/selinux/enforce", notes));
+  if (l.has_network && l.mode != EnforceMode::kOff && host.landlock_abi >= 1 && host.landlock_abi < 4) {
+    if (l.mode == EnforceMode::kRequired)
+      return Error::Unsupported("profile " + p.name + " restricts TCP ports (network.tcp" + At(p.network.pos) +
+                                ") with Landlock, which needs ABI 4, but this host's kernel has ABI " +
+                                std::to_string(host.landlock_abi));
+    notes.push_back("landlock: network.tcp skipped, host has Landlock ABI " + std::to_string(host.landlock_abi) +
+                    " (TCP port rules need 4)");
+  }
+  std::string aa_missing = !host.apparmor ? "this host has no AppArmor (/sys/kernel/security/apparmor is missing)"
+                           : !host.apparmor_mount
+                               ? "this host's AppArmor has no mount mediation (/sys/kernel/security/apparmor/features/mount "
+                                 "is missing), so the generated profile's mount rules would not hold"
+                               : "";
+  RAMPART_TRY(CheckLsm(p, p.apparmor.mode, p.apparmor.pos, "apparmor", "AppArmor", aa_missing, notes));
+  std::string se_missing = !host.selinux ? "this host has no SELinux (/sys/fs/selinux/enforce is missing)"
+                           : !host.selinux_enforcing ? "this host's SELinux is permissive (/sys/fs/selinux/enforce is 0)"
+                                                     : "";
+  RAMPART_TRY(CheckLsm(p, p.selinux.mode, p.selinux.pos, "selinux", "SELinux", se_missing, notes));
   return notes;
 }
 

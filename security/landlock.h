@@ -39,6 +39,14 @@ constexpr uint64_t kIoctlDev = 1ULL << 15;  // ABI 5: never handled (ttys keep w
 uint64_t LandlockHandledRights(int abi);
 // The rights a set of FsAccess bits grants, limited to `handled`.
 uint64_t LandlockRights(uint8_t access, uint64_t handled);
+// The kernel's LANDLOCK_ACCESS_NET_* bits (ABI 4).
+namespace landlock_net {
+constexpr uint64_t kBindTcp = 1ULL << 0;
+constexpr uint64_t kConnectTcp = 1ULL << 1;
+}  // namespace landlock_net
+// The network rights a policy has Landlock handle (0: none).
+uint64_t LandlockHandledNetRights(const Policy& p, int abi);
+
 // The rights that apply to a regular file (a rule on a file takes only these).
 uint64_t LandlockFileRights();
 // "read_file", "make_reg", ... in bit order.
@@ -48,15 +56,17 @@ std::vector<std::string> LandlockRightNames(uint64_t rights);
 struct HostSecurity {
   int landlock_abi = 0;      // 0: no Landlock
   std::string landlock_why;  // why there is none ("landlock_create_ruleset: ENOSYS")
-  bool apparmor = false;     // /sys/kernel/security/apparmor exists
-  bool selinux = false;      // /sys/fs/selinux/enforce exists
+  bool apparmor = false;        // /sys/kernel/security/apparmor exists
+  bool apparmor_mount = false;  // .../apparmor/features/mount exists (mount rules are enforced)
+  bool selinux = false;         // /sys/fs/selinux/enforce exists
+  bool selinux_enforcing = false;  // ... and says 1
 };
 
 // Whether `policy` may start on `host`: an error (one line, naming the
-// profile setting and its location) when a required layer is missing,
-// otherwise notes on what is skipped or degraded ("apparmor: skipped, host
-// has no AppArmor"). Fail-closed: a required layer rampart cannot enforce
-// is refused even on a host that has it.
+// profile setting and its location) when a required layer is missing or
+// cannot hold (AppArmor without mount mediation, permissive SELinux,
+// Landlock below the ABI the rules need), otherwise notes on what is
+// skipped or degraded ("apparmor: skipped, this host has no AppArmor ...").
 Result<std::vector<std::string>> CheckEnforcement(const Policy& policy, const HostSecurity& host);
 
 }  // namespace rampart::security

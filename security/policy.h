@@ -68,17 +68,46 @@ struct FsRule {
 
 struct LandlockPolicy {
   bool has_filesystem = false;  // a `filesystem` section exists: build a ruleset
+  bool has_network = false;     // network.tcp restricts ports: handle TCP bind/connect (ABI 4)
   EnforceMode mode = EnforceMode::kRequired;
   uint32_t min_abi = 0;
   SourcePos mode_pos;
   std::vector<FsRule> rules;  // sorted by path, one per path
-  bool active() const { return has_filesystem && mode != EnforceMode::kOff; }
+  bool active() const { return (has_filesystem || has_network) && mode != EnforceMode::kOff; }
 };
 
-// apparmor.enforce / selinux.enforce (kOff when not given).
-struct LsmRequirement {
+// The `network` section: which socket families the payload may create
+// (enforced by seccomp on socket(2), and by AppArmor/SELinux where the host
+// has them) and which TCP ports it may bind and connect to (Landlock).
+struct NetworkPolicy {
+  bool restricts_families = false;
+  uint8_t families = kNetAllFamilies;       // NetFamily bits
+  std::map<uint8_t, SourcePos> family_pos;  // where each allowed family is listed
+  SourcePos pos;                            // of the section (or its families list)
+  std::optional<std::vector<uint16_t>> tcp_bind, tcp_connect;  // nullopt: any port
+  SourcePos tcp_bind_pos, tcp_connect_pos;
+  bool restricts_tcp() const { return tcp_bind.has_value() || tcp_connect.has_value(); }
+};
+
+// The `apparmor` section (mode kOff when not given).
+struct AppArmorPolicy {
   EnforceMode mode = EnforceMode::kOff;
-  SourcePos pos;
+  SourcePos pos;                      // of `enforce`
+  std::string profile = "generate";   // "generate", "unconfined" or an existing profile's name
+  SourcePos profile_pos;
+  bool generated() const { return profile == "generate"; }
+  bool unconfined() const { return profile == "unconfined"; }
+};
+
+// The `selinux` section (mode kOff when not given).
+struct SelinuxPolicy {
+  EnforceMode mode = EnforceMode::kOff;
+  SourcePos pos;                    // of `enforce`
+  std::string type = "generate";    // "generate" (rampart_<name>_t) or an existing type
+  std::string level = "auto";       // "auto" (per-container categories) or a fixed level
+  std::string mount_label;          // "" = system_u:object_r:<file type>:<level>
+  SourcePos type_pos, level_pos;
+  bool generated() const { return type == "generate"; }
 };
 
 struct Policy {
@@ -93,8 +122,9 @@ struct Policy {
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;
   LandlockPolicy landlock;
-  LsmRequirement apparmor, selinux;
-  std::map<std::string, std::string> reserved;  // section → JSON text
+  NetworkPolicy network;
+  AppArmorPolicy apparmor;
+  SelinuxPolicy selinux;
 };
 
 }  // namespace rampart::security

@@ -29,6 +29,25 @@ std::string FsAccessToString(uint8_t access) {
   return out.empty() ? "none" : out;
 }
 
+std::string NetFamilyName(uint8_t bit) {
+  switch (bit) {
+    case kNetUnix: return "unix";
+    case kNetInet: return "inet";
+    case kNetInet6: return "inet6";
+    case kNetNetlink: return "netlink";
+    case kNetPacket: return "packet";
+    case kNetRaw: return "raw";
+  }
+  return "?";
+}
+
+std::string NetFamiliesToString(uint8_t families) {
+  std::string out;
+  for (uint8_t b = 1; b && b <= kNetRaw; b <<= 1)
+    if (families & b) out += (out.empty() ? "" : ",") + NetFamilyName(b);
+  return out.empty() ? "none" : out;
+}
+
 std::string EnforceModeName(EnforceMode m) {
   switch (m) {
     case EnforceMode::kOff: return "off";

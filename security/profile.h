@@ -100,6 +100,49 @@ struct LandlockSpec {
   uint32_t min_abi = 0;  // 0 = any
 };
 
+// Socket families of the `network` section (a bit set). `raw` stands for
+// SOCK_RAW sockets of the listed inet families.
+enum NetFamily : uint8_t {
+  kNetUnix = 1,
+  kNetInet = 2,
+  kNetInet6 = 4,
+  kNetNetlink = 8,
+  kNetPacket = 16,
+  kNetRaw = 32,
+};
+inline constexpr uint8_t kNetAllFamilies = 63;
+std::string NetFamilyName(uint8_t bit);             // "inet"
+std::string NetFamiliesToString(uint8_t families);  // "unix,inet" or "none"
+
+// TCP ports for one direction (bind or connect), enforced with Landlock.
+struct TcpPortsSpec {
+  std::vector<uint16_t> ports;  // sorted, unique
+  SourcePos pos;
+};
+
+struct NetworkSpec {
+  SourcePos pos;
+  std::optional<Located<uint8_t>> families;  // nullopt: families not restricted
+  std::map<uint8_t, SourcePos> family_pos;   // each listed word's place
+  std::optional<TcpPortsSpec> tcp_bind, tcp_connect;  // nullopt: any port
+};
+
+// `apparmor:` — which AppArmor profile the payload runs under.
+struct AppArmorSpec {
+  Located<std::string> profile{"generate", {}};  // "generate", "unconfined" or an existing profile's name
+  std::optional<Located<EnforceMode>> enforce;
+  SourcePos pos;
+};
+
+// `selinux:` — the process type, MCS level and mount label.
+struct SelinuxSpec {
+  Located<std::string> type{"generate", {}};  // "generate" (rampart_<name>_t) or a type name
+  Located<std::string> level{"auto", {}};     // "auto" or a level such as "s0:c1,c2"
+  std::optional<Located<std::string>> mount_label;  // a full context; default from the type
+  std::optional<Located<EnforceMode>> enforce;
+  SourcePos pos;
+};
+
 struct Profile {
   std::string path;  // the file it came from ("<embedded>/default.yaml" for shipped ones)
   Located<std::string> name;
@@ -113,12 +156,9 @@ struct Profile {
   std::vector<Located<std::string>> readonly_paths;
   std::optional<FilesystemSpec> filesystem;
   std::optional<LandlockSpec> landlock;
-  // `enforce:` of the apparmor and selinux sections (the rest of those
-  // sections is still reserved).
-  std::optional<Located<EnforceMode>> apparmor_enforce, selinux_enforce;
-  // Sections later issues fill (apparmor, selinux, network): kept verbatim
-  // as JSON text.
-  std::map<std::string, Located<std::string>> reserved;
+  std::optional<NetworkSpec> network;
+  std::optional<AppArmorSpec> apparmor;
+  std::optional<SelinuxSpec> selinux;
 };
 
 }  // namespace rampart::security

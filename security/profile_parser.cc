@@ -4,6 +4,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -123,18 +125,115 @@ class Parser {
         RAMPART_ASSIGN_OR_RETURN(p.filesystem, ParseFilesystem(v));
       } else if (key == "landlock") {
         RAMPART_ASSIGN_OR_RETURN(p.landlock, ParseLandlock(v));
-      } else {
-        // Reserved sections: kept verbatim until the issues that give them
-        // meaning; apparmor and selinux already say how hard they are asked for.
-        if ((key == "apparmor" || key == "selinux") && v.IsMap() && v["enforce"]) {
-          RAMPART_ASSIGN_OR_RETURN(auto mode, ParseMode(v["enforce"], key + ".enforce"));
-          (key == "apparmor" ? p.apparmor_enforce : p.selinux_enforce) = mode;
-        }
-        p.reserved[key] = Located<std::string>{ToJson(v).dump(), Pos(v)};
+      } else if (key == "network") {
+        RAMPART_ASSIGN_OR_RETURN(p.network, ParseNetwork(v));
+      } else if (key == "apparmor") {
+        RAMPART_ASSIGN_OR_RETURN(p.apparmor, ParseAppArmor(v));
+      } else if (key == "selinux") {
+        RAMPART_ASSIGN_OR_RETURN(p.selinux, ParseSelinux(v));
       }
     }
     if (p.name.value.empty()) return Err(root, "profile has no 'name'");
     return p;
+  }
+
+  Result<NetworkSpec> ParseNetwork(const YAML::Node& n) const {
+    RAMPART_TRY(CheckMap(n, "network", {"families", "tcp"}));
+    NetworkSpec net;
+    net.pos = Pos(n);
+    if (const YAML::Node& f = n["families"]) {
+      if (!f.IsSequence()) return Err(f, "network.families must be a list (unix, inet, inet6, netlink, packet, raw; [] for none)");
+      uint8_t bits = 0;
+      for (const auto& w : f) {
+        RAMPART_ASSIGN_OR_RETURN(std::string word, Str(w, "each network family"));
+        uint8_t bit = 0;
+        for (uint8_t b = 1; b && b <= kNetRaw; b <<= 1)
+          if (NetFamilyName(b) == word) bit = b;
+        if (!bit) return Err(w, "unknown network family '" + word + "' (expected unix, inet, inet6, netlink, packet or raw)");
+        if (bits & bit) return Err(w, "network family '" + word + "' is listed twice");
+        bits |= bit;
+        net.family_pos[bit] = Pos(w);
+      }
+      if ((bits & kNetRaw) && !(bits & (kNetInet | kNetInet6)))
+        return Err(f, "network family 'raw' stands for raw inet sockets: list inet or inet6 with it");
+      net.families = Located<uint8_t>{bits, Pos(f)};
+    }
+    if (const YAML::Node& t = n["tcp"]) {
+      RAMPART_TRY(CheckMap(t, "network.tcp", {"bind", "connect"}));
+      for (const char* dir : {"bind", "connect"}) {
+        const YAML::Node& d = t[dir];
+        if (!d) continue;
+        const std::string what = std::string("network.tcp.") + dir;
+        if (d.IsScalar() && d.Scalar() == "any") continue;  // the same as leaving it out
+        if (!d.IsSequence()) return Err(d, what + " must be a list of ports (1-65535, or 0 for bind), [] for none, or any");
+        TcpPortsSpec ports;
+        ports.pos = Pos(d);
+        for (const auto& e : d) {
+          std::optional<uint64_t> v;
+          if (e.IsScalar())
+            if (auto parsed = ParseUint64(e.Scalar())) v = *parsed;
+          const bool zero_ok = std::string(dir) == "bind";  // bind(0): an ephemeral port
+          if (!v || *v > 65535 || (*v == 0 && !zero_ok))
+            return Err(e, what + ": '" + (e.IsScalar() ? e.Scalar() : std::string("?")) + "' is not a port (" +
+                              (zero_ok ? "0-65535" : "1-65535") + ")");
+          ports.ports.push_back(static_cast<uint16_t>(*v));
+        }
+        if (ports.ports.size() > 1024) return Err(d, what + " lists more than 1024 ports");
+        std::sort(ports.ports.begin(), ports.ports.end());
+        ports.ports.erase(std::unique(ports.ports.begin(), ports.ports.end()), ports.ports.end());
+        (std::string(dir) == "bind" ? net.tcp_bind : net.tcp_connect) = std::move(ports);
+      }
+    }
+    return net;
+  }
+
+  Result<AppArmorSpec> ParseAppArmor(const YAML::Node& n) const {
+    AppArmorSpec a;
+    a.pos = Pos(n);
+    if (n.IsScalar()) {  // `apparmor: unconfined` is short for {profile: unconfined}
+      RAMPART_ASSIGN_OR_RETURN(a.profile, LocStr(n, "apparmor"));
+    } else {
+      RAMPART_TRY(CheckMap(n, "apparmor", {"profile", "enforce"}));
+      if (n["profile"]) {
+        RAMPART_ASSIGN_OR_RETURN(a.profile, LocStr(n["profile"], "apparmor.profile"));
+      }
+      if (n["enforce"]) {
+        RAMPART_ASSIGN_OR_RETURN(a.enforce, ParseMode(n["enforce"], "apparmor.enforce"));
+      }
+    }
+    const std::string& name = a.profile.value;
+    bool ok = !name.empty() && name.size() <= 200 && name[0] != '-';
+    for (char c : name) ok &= std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_.-/+:", c) != nullptr;
+    if (!ok) return Err(a.profile.pos, "apparmor.profile '" + name + "' must be generate, unconfined or a profile name ([A-Za-z0-9_.+:/-])");
+    return a;
+  }
+
+  Result<SelinuxSpec> ParseSelinux(const YAML::Node& n) const {
+    RAMPART_TRY(CheckMap(n, "selinux", {"type", "level", "mount_label", "enforce"}));
+    SelinuxSpec se;
+    se.pos = Pos(n);
+    if (n["type"]) {
+      RAMPART_ASSIGN_OR_RETURN(se.type, LocStr(n["type"], "selinux.type"));
+      bool ok = se.type.value == "generate" || (se.type.value.size() > 2 && se.type.value.ends_with("_t"));
+      for (char c : se.type.value) ok &= std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+      if (!ok) return Err(n["type"], "selinux.type '" + se.type.value + "' must be generate or a type name ending in _t");
+    }
+    if (n["level"]) {
+      RAMPART_ASSIGN_OR_RETURN(se.level, LocStr(n["level"], "selinux.level"));
+      bool ok = se.level.value == "auto" || se.level.value.starts_with("s");
+      for (char c : se.level.value) ok &= std::isalnum(static_cast<unsigned char>(c)) || std::strchr(":,.-", c) != nullptr;
+      if (!ok) return Err(n["level"], "selinux.level '" + se.level.value + "' must be auto or an MLS/MCS level such as s0:c1,c2");
+    }
+    if (n["mount_label"]) {
+      RAMPART_ASSIGN_OR_RETURN(auto m, LocStr(n["mount_label"], "selinux.mount_label"));
+      if (std::count(m.value.begin(), m.value.end(), ':') < 3 || m.value.find_first_of(" \t\n\"\\") != std::string::npos)
+        return Err(n["mount_label"], "selinux.mount_label '" + m.value + "' must be a full context user:role:type:level");
+      se.mount_label = m;
+    }
+    if (n["enforce"]) {
+      RAMPART_ASSIGN_OR_RETURN(se.enforce, ParseMode(n["enforce"], "selinux.enforce"));
+    }
+    return se;
   }
 
   Result<Located<EnforceMode>> ParseMode(const YAML::Node& n, const std::string& what) const {
@@ -399,26 +498,6 @@ class Parser {
       out.push_back(r);
     }
     return out;
-  }
-
-  nlohmann::json ToJson(const YAML::Node& n) const {
-    if (n.IsMap()) {
-      nlohmann::json j = nlohmann::json::object();
-      for (const auto& kv : n) j[kv.first.Scalar()] = ToJson(kv.second);
-      return j;
-    }
-    if (n.IsSequence()) {
-      nlohmann::json j = nlohmann::json::array();
-      for (const auto& item : n) j.push_back(ToJson(item));
-      return j;
-    }
-    if (n.IsNull()) return nullptr;
-    const std::string& s = n.Scalar();
-    if (n.Tag() != "!") {  // plain (unquoted) scalars may be numbers or booleans
-      if (s == "true" || s == "false") return s == "true";
-      if (auto v = ParseUint64(s); v && s.find_first_not_of("0123456789") == std::string::npos) return *v;
-    }
-    return s;
   }
 
  private:

@@ -4,6 +4,8 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <linux/seccomp.h>
 
 #include <algorithm>
 #include <set>
@@ -48,12 +50,13 @@ struct Resolving {
   std::optional<Located<bool>> nnp;
   std::map<std::string, RlimitSpec> rlimits;
   std::vector<std::string> masked, readonly;
-  std::map<std::string, std::string> reserved;
   std::string description;
   std::optional<SourcePos> filesystem_pos;  // of the last filesystem section
   std::map<std::string, FsRule> fs;
   std::optional<LandlockSpec> landlock;
-  std::optional<Located<EnforceMode>> apparmor, selinux;
+  std::optional<NetworkSpec> network;
+  std::optional<AppArmorSpec> apparmor;
+  std::optional<SelinuxSpec> selinux;
 };
 
 class Resolver {
@@ -185,15 +188,15 @@ class Resolver {
     };
     add_paths(r.masked, p.masked_paths);
     add_paths(r.readonly, p.readonly_paths);
-    for (const auto& [k, v] : p.reserved) r.reserved[k] = v.value;
     if (p.filesystem) {
       r.filesystem_pos = p.filesystem->pos;
       for (const auto& e : p.filesystem->paths) r.fs[e.path.value] = FsRule{e.path.value, e.access, e.pos};
     }
     if (p.landlock) r.landlock = p.landlock;
-    // A reserved section replaces the base's whole, `enforce` included.
-    if (p.reserved.count("apparmor")) r.apparmor = p.apparmor_enforce;
-    if (p.reserved.count("selinux")) r.selinux = p.selinux_enforce;
+    // These sections replace the base's whole.
+    if (p.network) r.network = p.network;
+    if (p.apparmor) r.apparmor = p.apparmor;
+    if (p.selinux) r.selinux = p.selinux;
     return Ok();
   }
 
@@ -218,9 +221,137 @@ bool IsBeneath(const std::string& path, const std::string& dir) {
   return dir == "/" || (path.starts_with(dir) && path[dir.size()] == '/');
 }
 
+bool Allows(const SyscallPolicy& sp) { return sp.action.is_allow() || sp.action.kind == Action::Kind::kLog; }
+
+// What socket(family, type, 0) gets from x86_64's seccomp policy.
+Action SocketVerdict(const SeccompPolicy& s, uint64_t family, uint64_t type) {
+  seccomp_data d{};
+  d.arch = AuditArch(Arch::kX86_64);
+  d.nr = static_cast<int>(*SyscallNumber(Arch::kX86_64, "socket"));
+  d.args[0] = family;
+  d.args[1] = type;
+  return s.Evaluate(d);
+}
+
+constexpr uint64_t kSockTypeMask = 0xf;  // SOCK_NONBLOCK / SOCK_CLOEXEC live above it
+
+// The socket(2) argument conditions (ORed sets of ANDed conditions) that
+// allow exactly `families`.
+std::vector<std::vector<ArgCondition>> FamilyConditions(uint8_t families) {
+  std::vector<std::vector<ArgCondition>> out;
+  auto eq = [](unsigned idx, uint64_t v) { return ArgCondition{idx, CmpOp::kEq, v, 0}; };
+  for (auto [bit, af] : {std::pair<uint8_t, uint64_t>{kNetUnix, AF_UNIX}, {kNetInet, AF_INET}, {kNetInet6, AF_INET6},
+                         {kNetNetlink, AF_NETLINK}, {kNetPacket, AF_PACKET}}) {
+    if (!(families & bit)) continue;
+    const bool inet = bit == kNetInet || bit == kNetInet6;
+    if (!inet || (families & kNetRaw)) {
+      out.push_back({eq(0, af)});
+      continue;
+    }
+    for (uint64_t type : {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET})
+      out.push_back({eq(0, af), ArgCondition{1, CmpOp::kMaskedEq, type, kSockTypeMask}});
+  }
+  return out;
+}
+
+// network.families: socket(2) is narrowed to the listed families, so
+// seccomp enforces them on every host (AppArmor and SELinux add their own
+// rules where the host has them). A family the seccomp rules already deny,
+// and an allowed call that creates sockets without socket(2), contradict
+// the section: errors naming both places.
+Status FinishNetwork(const Resolving& r, Policy& p) {
+  if (!r.network) return Ok();
+  const NetworkSpec& n = *r.network;
+  NetworkPolicy& net = p.network;
+  net.pos = n.pos;
+  if (n.tcp_bind) net.tcp_bind = n.tcp_bind->ports, net.tcp_bind_pos = n.tcp_bind->pos;
+  if (n.tcp_connect) net.tcp_connect = n.tcp_connect->ports, net.tcp_connect_pos = n.tcp_connect->pos;
+  if (!n.families) return Ok();
+  net.restricts_families = true;
+  net.families = n.families->value;
+  net.family_pos = n.family_pos;
+  net.pos = n.families->pos;
+  SeccompPolicy& s = p.seccomp;
+  const SyscallPolicy* socket = s.syscalls.count("socket") ? &s.syscalls.at("socket") : nullptr;
+  const std::string socket_at = socket ? " (" + socket->origin.ToString() + ")" : " (not allowed by the profile)";
+  for (const auto& [bit, pos] : net.family_pos) {
+    const uint64_t af = bit == kNetUnix ? AF_UNIX : bit == kNetInet ? AF_INET : bit == kNetInet6 ? AF_INET6
+                      : bit == kNetNetlink ? AF_NETLINK : AF_PACKET;
+    std::vector<std::pair<uint64_t, uint64_t>> probes;  // (family, type)
+    if (bit == kNetRaw) {
+      for (uint64_t f : {uint64_t{AF_INET}, uint64_t{AF_INET6}})
+        if (net.families & (f == AF_INET ? kNetInet : kNetInet6)) probes.push_back({f, SOCK_RAW});
+    } else {
+      for (uint64_t t : {SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET}) probes.push_back({af, t});
+    }
+    bool any = false;
+    for (auto [f, t] : probes) any |= SocketVerdict(s, f, t).is_allow() || SocketVerdict(s, f, t).kind == Action::Kind::kLog;
+    if (!any)
+      return At(pos, "network family '" + NetFamilyName(bit) + "' is allowed here but seccomp denies socket(2) for it" +
+                         socket_at + "; allow it in seccomp or drop it from network.families");
+  }
+  for (const char* bypass : {"socketcall", "io_uring_setup"}) {
+    auto it = s.syscalls.find(bypass);
+    if (it == s.syscalls.end() || !Allows(it->second)) continue;
+    if (std::string(bypass) == "socketcall" && std::find(s.arches.begin(), s.arches.end(), Arch::kX86) == s.arches.end())
+      continue;
+    return At(it->second.origin, std::string(bypass) + " is allowed, which creates sockets without socket(2) " +
+                                     (std::string(bypass) == "socketcall" ? "on x86" : "(IORING_OP_SOCKET)") +
+                                     " and would bypass network.families (" + net.pos.ToString() + "); deny it");
+  }
+  auto families = FamilyConditions(net.families);
+  if (families.empty()) {
+    if (socket && Allows(*socket))
+      s.syscalls["socket"] = SyscallPolicy{s.default_action, {}, net.pos, "network.families: []"};
+  } else if (socket && Allows(*socket)) {  // the families check above guarantees it is allowed for some
+    SyscallPolicy narrowed{socket->action, {}, net.pos, "network.families: " + NetFamiliesToString(net.families)};
+    if (!socket->conditional()) {
+      narrowed.any_of = families;
+    } else {
+      for (const auto& old : socket->any_of)
+        for (const auto& fam : families) {
+          std::vector<ArgCondition> both = old;
+          both.insert(both.end(), fam.begin(), fam.end());
+          narrowed.any_of.push_back(std::move(both));
+        }
+    }
+    s.syscalls["socket"] = std::move(narrowed);
+  }
+  if (!(net.families & kNetUnix)) {
+    auto it = s.syscalls.find("socketpair");
+    if (it != s.syscalls.end() && Allows(it->second))
+      it->second = SyscallPolicy{s.default_action, {}, net.pos, "network.families has no unix"};
+  }
+  return Ok();
+}
+
+Status FinishLsm(const Resolving& r, Policy& p) {
+  if (r.apparmor) {
+    const AppArmorSpec& a = *r.apparmor;
+    p.apparmor.profile = a.profile.value;
+    p.apparmor.profile_pos = a.profile.pos.line > 0 ? a.profile.pos : a.pos;
+    if (a.enforce) p.apparmor.mode = a.enforce->value, p.apparmor.pos = a.enforce->pos;
+    if (p.apparmor.unconfined() && p.apparmor.mode != EnforceMode::kOff)
+      return At(p.apparmor.pos, "apparmor.enforce: " + EnforceModeName(p.apparmor.mode) +
+                                    " cannot go with profile: unconfined (" + p.apparmor.profile_pos.ToString() +
+                                    "), which enforces nothing");
+  }
+  if (r.selinux) {
+    const SelinuxSpec& se = *r.selinux;
+    p.selinux.type = se.type.value;
+    p.selinux.type_pos = se.type.pos.line > 0 ? se.type.pos : se.pos;
+    p.selinux.level = se.level.value;
+    p.selinux.level_pos = se.level.pos.line > 0 ? se.level.pos : se.pos;
+    if (se.mount_label) p.selinux.mount_label = se.mount_label->value;
+    if (se.enforce) p.selinux.mode = se.enforce->value, p.selinux.pos = se.enforce->pos;
+  }
+  return Ok();
+}
+
 Status FinishLandlock(const Resolving& r, Policy& p) {
   LandlockPolicy& l = p.landlock;
   l.has_filesystem = r.filesystem_pos.has_value();
+  l.has_network = p.network.restricts_tcp();
   if (r.landlock) {
     l.mode = r.landlock->mode.value;
     l.mode_pos = r.landlock->mode.pos;
@@ -244,8 +375,10 @@ Status FinishLandlock(const Resolving& r, Policy& p) {
     }
   }
   if (l.active() && !p.no_new_privileges) {
-    SourcePos where = p.no_new_privileges_pos.line > 0 ? p.no_new_privileges_pos : *r.filesystem_pos;
-    return At(where, "no_new_privileges: false cannot go with a filesystem section enforced by Landlock "
+    SourcePos where = p.no_new_privileges_pos.line > 0 ? p.no_new_privileges_pos
+                      : r.filesystem_pos                ? *r.filesystem_pos
+                                                        : p.network.pos;
+    return At(where, "no_new_privileges: false cannot go with filesystem or network.tcp rules enforced by Landlock "
                      "(landlock_restrict_self needs no_new_privs); set no_new_privileges: true or landlock: off");
   }
   return Ok();
@@ -296,10 +429,9 @@ Result<Policy> Finish(const std::vector<LoadedProfile>& chain, Resolving& r) {
   for (const auto& [name, rl] : r.rlimits) p.rlimits.push_back(Rlimit{RlimitResource(name), name, rl.soft, rl.hard});
   p.masked_paths = r.masked;
   p.readonly_paths = r.readonly;
-  p.reserved = r.reserved;
+  RAMPART_TRY(FinishNetwork(r, p));
   RAMPART_TRY(FinishLandlock(r, p));
-  if (r.apparmor) p.apparmor = LsmRequirement{r.apparmor->value, r.apparmor->pos};
-  if (r.selinux) p.selinux = LsmRequirement{r.selinux->value, r.selinux->pos};
+  RAMPART_TRY(FinishLsm(r, p));
   return p;
 }
 

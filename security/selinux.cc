@@ -267,14 +267,33 @@ std::string GenerateSelinuxCil(const Policy& p) {
   if (perms.empty()) o << "; (no file permissions)\n";
   for (const auto& cp : perms)
     o << "(allow " << t << " " << ft << " (" << cp.cls << " (" << Join(cp.perms) << ")))\n";
+  // Sockets: the classes of the network families (all without a network
+  // section). Port and node permissions are left to the base policy.
+  const uint8_t fam = p.network.restricts_families ? p.network.families : kNetAllFamilies;
+  o << "\n; sockets: network families " << NetFamiliesToString(fam) << "\n";
+  const std::string common = "create ioctl read write getattr setattr append bind connect getopt setopt shutdown";
+  auto sock = [&](const char* cls, bool stream) {
+    o << "(allow " << t << " self (" << cls << " (" << common << (stream ? " listen accept" : "") << ")))\n";
+  };
+  if (fam & kNetUnix) sock("unix_stream_socket", true), sock("unix_dgram_socket", false);
+  if (fam & (kNetInet | kNetInet6)) {
+    sock("tcp_socket", true);
+    sock("udp_socket", false);
+    if (fam & kNetRaw) sock("rawip_socket", false);
+  }
+  if (fam & kNetNetlink) sock("netlink_socket", false), sock("netlink_route_socket", false);
+  if (fam & kNetPacket) sock("packet_socket", false);
   o << "\n; mounts: never granted (no filesystem mount/remount/unmount, no mounton)\n";
   return o.str();
 }
 
 SelinuxLabels ComputeSelinuxLabels(const Policy& p, const std::string& mcs_level) {
   const std::string level = mcs_level.empty() ? "s0" : mcs_level;
-  return {"system_u:system_r:" + SelinuxTypeName(p) + ":" + level,
-          "system_u:object_r:" + SelinuxFileTypeName(p) + ":" + level};
+  const bool gen = p.selinux.generated();
+  SelinuxLabels l{"system_u:system_r:" + (gen ? SelinuxTypeName(p) : p.selinux.type) + ":" + level,
+                  "system_u:object_r:" + (gen ? SelinuxFileTypeName(p) : std::string("container_file_t")) + ":" + level};
+  if (!p.selinux.mount_label.empty()) l.mount = p.selinux.mount_label;
+  return l;
 }
 
 std::string McsLevelFor(const std::string& container_name) {

@@ -34,7 +34,10 @@ struct SelinuxLabels {
   std::string mount;    // "system_u:object_r:rampart_x_file_t:s0:c1,c2"
 };
 // `mcs_level` is used as given ("s0:c1,c2"); empty means "s0". A caller
-// configured with "auto" passes McsLevelFor(container name).
+// configured with "auto" passes McsLevelFor(container name). The process
+// type is the generated one unless selinux.type names another (whose files
+// are then container_file_t, the container-selinux convention);
+// selinux.mount_label, when given, is the mount label as written.
 SelinuxLabels ComputeSelinuxLabels(const Policy& p, const std::string& mcs_level);
 
 // "s0:cA,cB" with 0 <= A < B <= 1023, derived from a stable 64-bit FNV-1a

@@ -32,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -135,6 +137,42 @@ static result_t socket_probe(int family) {
   return 0;
 }
 static result_t p_socket_inet(void) { return socket_probe(AF_INET); }
+static result_t p_socket_inet6(void) { return socket_probe(AF_INET6); }
+static result_t p_socket_unix(void) { return socket_probe(AF_UNIX); }
+static result_t socket_type_probe(int family, int type, int proto) {
+  long fd = syscall(SYS_socket, family, type | SOCK_CLOEXEC, proto);
+  if (fd < 0) return errno;
+  syscall(SYS_close, (int)fd);
+  return 0;
+}
+static result_t p_socket_netlink(void) { return socket_type_probe(AF_NETLINK, SOCK_RAW, 0); }
+static result_t p_socket_packet(void) { return socket_type_probe(AF_PACKET, SOCK_RAW, 0); }
+static result_t p_socket_inet_raw(void) { return socket_type_probe(AF_INET, SOCK_RAW, 1 /* IPPROTO_ICMP */); }
+
+static void print_result(const char* name, result_t r);
+
+/* tcp_bind:PORT / tcp_connect:PORT on 127.0.0.1 (the caller's own network
+   namespace): "OK", or the errno (EACCES from Landlock, ECONNREFUSED when
+   connect was allowed and nobody listens). */
+static void print_tcp(const char* what, const char* port_text, int connect_it) {
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)atoi(port_text));
+  a.sin_addr.s_addr = htonl(0x7f000001);
+  result_t r;
+  long fd = syscall(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    r = errno;
+  } else {
+    long ret = connect_it ? syscall(SYS_connect, (int)fd, &a, sizeof a) : syscall(SYS_bind, (int)fd, &a, sizeof a);
+    r = ret < 0 ? errno : 0;
+    syscall(SYS_close, (int)fd);
+  }
+  char name[64];
+  snprintf(name, sizeof name, "%s:%s", what, port_text);
+  print_result(name, r);
+}
 static result_t p_socket_vsock(void) { return socket_probe(PROBE_AF_VSOCK); }
 
 static result_t p_mount(void) {
@@ -331,6 +369,11 @@ static const struct probe probes[] = {
     {"read0", p_read0},
     {"socket_inet", p_socket_inet},
     {"socket_vsock", p_socket_vsock},
+    {"socket_inet6", p_socket_inet6},
+    {"socket_unix", p_socket_unix},
+    {"socket_netlink", p_socket_netlink},
+    {"socket_packet", p_socket_packet},
+    {"socket_inet_raw", p_socket_inet_raw},
     {"mount", p_mount},
     {"unshare_user", p_unshare_user},
     {"ptrace_traceme", p_ptrace_traceme},
@@ -368,6 +411,11 @@ int main(int argc, char** argv) {
     }
     if (strncmp(name, "write:", 6) == 0) {
       print_write(name + 6);
+      continue;
+    }
+    if (strncmp(name, "tcp_bind:", 9) == 0 || strncmp(name, "tcp_connect:", 12) == 0) {
+      int is_connect = name[4] == 'c';
+      print_tcp(is_connect ? "tcp_connect" : "tcp_bind", name + (is_connect ? 12 : 9), is_connect);
       continue;
     }
     if (strncmp(name, "forkbomb:", 9) == 0) {

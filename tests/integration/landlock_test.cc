@@ -79,7 +79,7 @@ TEST_F(LandlockTest, FilesystemRulesAreEnforcedInTheContainer) {
   EXPECT_NE(show.out.find("/tmp: read,write,create -> write_file,read_file,read_dir"),
             std::string::npos)
       << Describe(show);
-  EXPECT_NE(show.out.find("apparmor.enforce: off"), std::string::npos) << Describe(show);
+  EXPECT_NE(show.out.find("apparmor: generate, enforce off"), std::string::npos) << Describe(show);
 }
 
 TEST_F(LandlockTest, RequiredAppArmorRefusesToStartOnAHostWithout) {
@@ -102,15 +102,17 @@ TEST_F(LandlockTest, IfAvailableStartsWarnsAndInfoShowsTheNote) {
   ASSERT_EQ(Code(c), 0) << Describe(c);
   auto s = Rampart({"start", name_});
   ASSERT_EQ(Code(s), 0) << Describe(s);
-  EXPECT_NE(s.err.find("apparmor: skipped, host has no AppArmor"), std::string::npos)
+  EXPECT_NE(s.err.find("apparmor: skipped, this host has no AppArmor (/sys/kernel/security/apparmor is missing)"),
+            std::string::npos)
       << Describe(s);
   auto info = Rampart({"--format", "json", "info", name_});
   ASSERT_EQ(Code(info), 0) << Describe(info);
   auto j = nlohmann::json::parse(info.out, nullptr, false);
   ASSERT_TRUE(j.is_object()) << Describe(info);
   EXPECT_EQ(j["state"], "running") << Describe(info);
-  EXPECT_EQ(j["security_notes"], nlohmann::json({"apparmor: skipped, host has no AppArmor",
-                                                 "selinux: skipped, host has no SELinux"}))
+  EXPECT_EQ(j["security_notes"],
+            nlohmann::json({"apparmor: skipped, this host has no AppArmor (/sys/kernel/security/apparmor is missing)",
+                            "selinux: skipped, this host has no SELinux (/sys/fs/selinux/enforce is missing)"}))
       << Describe(info);
   (void)Rampart({"stop", "-t", "0", name_});
 }

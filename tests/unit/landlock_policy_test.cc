@@ -62,7 +62,6 @@ TEST(LandlockPolicy, ParsesPathsAccessAndMode) {
   ASSERT_TRUE(p->landlock.has_value());
   EXPECT_EQ(p->landlock->mode.value, EnforceMode::kIfAvailable);
   EXPECT_EQ(p->landlock->min_abi, 2u);
-  EXPECT_TRUE(p->reserved.empty()) << "filesystem and landlock are no longer reserved";
 
   auto scalar = ParseProfile(
       "name: x\nlandlock: off\nfilesystem:\n  paths:\n    - {path: /s, access: none}\n", kFile);
@@ -239,15 +238,20 @@ TEST(LandlockPolicy, StartDecisionOnHostsWithAndWithoutLayers) {
   HostSecurity with_aa = ll7;
   with_aa.apparmor = true;
   r = CheckEnforcement(*req, with_aa);
-  ASSERT_FALSE(r.has_value()) << "fail-closed: rampart cannot generate AppArmor policy yet";
-  EXPECT_NE(r.error().message().find("cannot generate"), std::string::npos) << r.error().message();
+  ASSERT_FALSE(r.has_value()) << "fail-closed: without mount mediation the profile's mount rules would not hold";
+  EXPECT_NE(r.error().message().find("no mount mediation"), std::string::npos) << r.error().message();
+  with_aa.apparmor_mount = true;
+  r = CheckEnforcement(*req, with_aa);
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  EXPECT_TRUE(r->empty());
 
   auto opt = Load("name: p\napparmor: {enforce: if-available}\nselinux: {enforce: if-available}\n");
   ASSERT_TRUE(opt.has_value());
   r = CheckEnforcement(*opt, ll7);
   ASSERT_TRUE(r.has_value()) << r.error().message();
-  EXPECT_EQ(*r, (std::vector<std::string>{"apparmor: skipped, host has no AppArmor",
-                                          "selinux: skipped, host has no SELinux"}));
+  EXPECT_EQ(*r, (std::vector<std::string>{
+                    "apparmor: skipped, this host has no AppArmor (/sys/kernel/security/apparmor is missing)",
+                    "selinux: skipped, this host has no SELinux (/sys/fs/selinux/enforce is missing)"}));
 
   auto sel = Load("name: p\nselinux: {enforce: required}\n");
   ASSERT_TRUE(sel.has_value());
@@ -255,6 +259,14 @@ TEST(LandlockPolicy, StartDecisionOnHostsWithAndWithoutLayers) {
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message().find("/sys/fs/selinux/enforce is missing"), std::string::npos)
       << r.error().message();
+  HostSecurity permissive = ll7;
+  permissive.selinux = true;
+  r = CheckEnforcement(*sel, permissive);
+  ASSERT_FALSE(r.has_value()) << "permissive SELinux enforces nothing";
+  EXPECT_NE(r.error().message().find("permissive"), std::string::npos) << r.error().message();
+  permissive.selinux_enforcing = true;
+  r = CheckEnforcement(*sel, permissive);
+  EXPECT_TRUE(r.has_value()) << r.error().message();
 
   auto ll = Load(
       "name: p\nlandlock: {mode: required, min_abi: 99}\nfilesystem:\n  paths: [{path: /, access: "

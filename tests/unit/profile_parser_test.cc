@@ -442,16 +442,56 @@ TEST(ProfileParser, PositionsOfListEntries) {
   EXPECT_EQ(p->seccomp->deny[0].pos.ToString(), "/tmp/t/p.yaml:5:7");
 }
 
-TEST(ProfileParser, ReservedSectionsKeptVerbatim) {
-  // apparmor/selinux `enforce` is parsed; the rest of the section is kept as written.
-  auto p = Parse("name: x\napparmor: {profile: rampart-default, enforce: if-available}\nnetwork: {}\n");
+TEST(ProfileParser, LsmAndNetworkSections) {
+  auto p = Parse("name: x\napparmor: {profile: rampart-default, enforce: if-available}\n"
+                 "selinux: {type: container_t, level: \"s0:c1,c2\", mount_label: \"system_u:object_r:container_file_t:s0:c1,c2\"}\n"
+                 "network: {families: [unix, inet], tcp: {bind: [8080, 80, 8080], connect: any}}\n");
   ASSERT_TRUE(p.has_value()) << p.error().message();
-  ASSERT_EQ(p->reserved.count("apparmor"), 1u);
-  EXPECT_EQ(p->reserved.at("apparmor").value, R"({"enforce":"if-available","profile":"rampart-default"})");
-  ASSERT_TRUE(p->apparmor_enforce.has_value());
-  EXPECT_EQ(p->apparmor_enforce->value, EnforceMode::kIfAvailable);
-  EXPECT_EQ(p->apparmor_enforce->pos.ToString(), "/tmp/t/p.yaml:2:47");
-  EXPECT_EQ(p->reserved.at("network").value, "{}");
+  ASSERT_TRUE(p->apparmor.has_value());
+  EXPECT_EQ(p->apparmor->profile.value, "rampart-default");
+  ASSERT_TRUE(p->apparmor->enforce.has_value());
+  EXPECT_EQ(p->apparmor->enforce->value, EnforceMode::kIfAvailable);
+  EXPECT_EQ(p->apparmor->enforce->pos.ToString(), "/tmp/t/p.yaml:2:47");
+  ASSERT_TRUE(p->selinux.has_value());
+  EXPECT_EQ(p->selinux->type.value, "container_t");
+  EXPECT_EQ(p->selinux->level.value, "s0:c1,c2");
+  ASSERT_TRUE(p->selinux->mount_label.has_value());
+  EXPECT_FALSE(p->selinux->enforce.has_value());
+  ASSERT_TRUE(p->network.has_value());
+  ASSERT_TRUE(p->network->families.has_value());
+  EXPECT_EQ(p->network->families->value, kNetUnix | kNetInet);
+  EXPECT_EQ(p->network->family_pos.at(kNetInet).ToString(), "/tmp/t/p.yaml:4:28");
+  ASSERT_TRUE(p->network->tcp_bind.has_value());
+  EXPECT_EQ(p->network->tcp_bind->ports, (std::vector<uint16_t>{80, 8080}));
+  EXPECT_FALSE(p->network->tcp_connect.has_value()) << "connect: any restricts nothing";
+
+  auto scalar = Parse("name: x\napparmor: unconfined\n");
+  ASSERT_TRUE(scalar.has_value()) << scalar.error().message();
+  EXPECT_EQ(scalar->apparmor->profile.value, "unconfined");
+}
+
+TEST(ProfileParser, BadLsmAndNetworkSectionsAreOneLineErrors) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"name: x\nnetwork: {families: [inet, ipx]}\n", "/tmp/t/p.yaml:2:28: unknown network family 'ipx'"},
+      {"name: x\nnetwork: {families: [unix, unix]}\n", "/tmp/t/p.yaml:2:28: network family 'unix' is listed twice"},
+      {"name: x\nnetwork: {families: [raw]}\n", "/tmp/t/p.yaml:2:21: network family 'raw' stands for raw inet sockets"},
+      {"name: x\nnetwork: {families: inet}\n", "/tmp/t/p.yaml:2:21: network.families must be a list"},
+      {"name: x\nnetwork: {tcp: {connect: [0]}}\n", "/tmp/t/p.yaml:2:27: network.tcp.connect: '0' is not a port (1-65535)"},
+      {"name: x\nnetwork: {tcp: {bind: [70000]}}\n", "/tmp/t/p.yaml:2:24: network.tcp.bind: '70000' is not a port"},
+      {"name: x\nnetwork: {tcp: {listen: [1]}}\n", "/tmp/t/p.yaml:2:17: unknown key 'listen' in network.tcp"},
+      {"name: x\nnetwork: {udp: {}}\n", "/tmp/t/p.yaml:2:11: unknown key 'udp' in network"},
+      {"name: x\napparmor: {profile: \"a b\"}\n", "/tmp/t/p.yaml:2:21: apparmor.profile 'a b' must be"},
+      {"name: x\napparmor: {enforce: always}\n", "/tmp/t/p.yaml:2:21: apparmor.enforce: unknown mode 'always'"},
+      {"name: x\nselinux: {type: container}\n", "/tmp/t/p.yaml:2:17: selinux.type 'container' must be generate or a type name ending in _t"},
+      {"name: x\nselinux: {level: \"c1 c2\"}\n", "/tmp/t/p.yaml:2:18: selinux.level 'c1 c2' must be auto or"},
+      {"name: x\nselinux: {mount_label: container_file_t}\n", "/tmp/t/p.yaml:2:24: selinux.mount_label 'container_file_t' must be a full context"},
+  };
+  for (const auto& [text, want] : cases) {
+    auto p = Parse(text);
+    ASSERT_FALSE(p.has_value()) << text;
+    EXPECT_EQ(p.error().message().rfind(want, 0), 0u) << "input: " << text << "\ngot:  " << p.error().message();
+    EXPECT_EQ(p.error().message().find('\n'), std::string::npos) << p.error().message();
+  }
 }
 
 }  // namespace

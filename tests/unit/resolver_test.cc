@@ -219,7 +219,7 @@ apparmor: {profile: child}
   EXPECT_EQ(p->caps.ambient, Caps({"NET_BIND_SERVICE"}));
   EXPECT_EQ(p->caps.inheritable, Caps({"NET_BIND_SERVICE"}));
 
-  // rlimits per resource; paths are a union; reserved sections replaced.
+  // rlimits per resource; paths are a union; the apparmor section replaced.
   ASSERT_EQ(p->rlimits.size(), 2u);
   EXPECT_EQ(p->rlimits[0].name, "core");
   EXPECT_EQ(p->rlimits[0].soft, 0u);
@@ -228,7 +228,7 @@ apparmor: {profile: child}
   EXPECT_EQ(p->rlimits[1].hard, 64u);
   EXPECT_EQ(p->masked_paths, (std::vector<std::string>{"/proc/kcore", "/proc/keys", "/proc/timer_list"}));
   EXPECT_EQ(p->readonly_paths, (std::vector<std::string>{"/proc/sys"}));
-  EXPECT_EQ(p->reserved.at("apparmor"), R"({"profile":"child"})");
+  EXPECT_EQ(p->apparmor.profile, "child");
 }
 
 TEST(Resolver, ExtendsChildRuleReplacesBaseDeny) {
