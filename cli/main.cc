@@ -180,7 +180,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   Context ctx{log, OutputFormat::kTable, "", std::nullopt};
-  if (parsed->Has("format")) {
+  // `--format sarif` belongs to `policy audit`, which reads it itself.
+  if (parsed->Has("format") && !(cmd->name == "policy audit" && parsed->Get("format") == "sarif")) {
     auto f = ParseOutputFormat(parsed->Get("format"));
     if (!f) return Fail(log, f.error());
     ctx.format = *f;
