@@ -1,0 +1,65 @@
+// `rampart policy learn`, the supervisor: runs a command under the
+// baseline policy plus a seccomp user-notification filter that reports every
+// syscall of the command and of everything it forks or clones, records each
+// one (security/learn.h) and lets it continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE).
+//
+// Getting the listener. The filter (with SECCOMP_FILTER_FLAG_NEW_LISTENER)
+// can only be installed by the child itself, and from then on every syscall
+// the child makes is a notification nobody can answer until the supervisor
+// holds the listener: sending the fd over a socket would deadlock. So the
+// filter lets exactly one syscall through without a notification: `write`
+// on x86_64 to the child's report pipe, made from one `syscall` instruction
+// in rampart's own code (checked through seccomp_data.instruction_pointer,
+// the pipe's fd number through arg0). The child uses it to report the
+// listener's fd number; the supervisor then copies the listener out of the
+// child with pidfd_getfd(2). After execve the address space is the
+// workload's, so nothing it does can match that instruction address (and a
+// match would only cost a record, never widen anything). docs/learning.md.
+#pragma once
+
+#include <linux/filter.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "security/compiled_policy.h"
+#include "security/learn.h"
+
+namespace rampart::runtime {
+
+struct LearnRunOptions {
+  // After the command itself exits, how long its remaining descendants are
+  // still served (and recorded). When it runs out the listener is closed:
+  // their later syscalls fail with ENOSYS (the kernel's answer without a
+  // supervisor).
+  std::chrono::milliseconds linger{2000};
+  // How long the child may take to install the filter and report.
+  std::chrono::milliseconds setup_timeout{30000};
+};
+
+struct LearnRunResult {
+  int wait_status = 0;  // the command's, valid when exec_errno == 0
+  int exec_errno = 0;   // execvp failed in the child with this errno
+  security::LearnObservations observations;
+  bool stopped_early = false;  // descendants were still running when learning stopped
+};
+
+// The user-notification filter: every call from every architecture is
+// reported, except the one sync write (see above).
+std::vector<sock_filter> BuildLearnFilter(uint64_t sync_ip, int sync_fd);
+// The instruction pointer the kernel reports for the sync write.
+uint64_t LearnSyncInstructionPointer();
+
+// Forks; the child applies `baseline` (runtime/policy_apply.h, with its
+// seccomp filter), installs the learning filter, reports the listener and
+// execs argv (PATH searched). The parent serves notifications until the
+// command and every process still using the filter are gone.
+Result<LearnRunResult> RunLearning(const security::CompiledPolicy& baseline,
+                                   const std::vector<std::string>& argv,
+                                   const LearnRunOptions& options = {});
+
+}  // namespace rampart::runtime
