@@ -630,4 +630,17 @@ Result<std::string> ExportSeccompProfile(ExportFormat format, const Policy& poli
   return text;
 }
 
+const char* ScmpCmpName(CmpOp op) {
+  switch (op) {
+    case CmpOp::kEq: return "SCMP_CMP_EQ";
+    case CmpOp::kNe: return "SCMP_CMP_NE";
+    case CmpOp::kLt: return "SCMP_CMP_LT";
+    case CmpOp::kLe: return "SCMP_CMP_LE";
+    case CmpOp::kGt: return "SCMP_CMP_GT";
+    case CmpOp::kGe: return "SCMP_CMP_GE";
+    case CmpOp::kMaskedEq: return "SCMP_CMP_MASKED_EQ";
+  }
+  return "?";
+}
+
 }  // namespace rampart::security

@@ -65,6 +65,8 @@ struct ForeignFilter {
 Result<ForeignFilter> ParseDockerSeccomp(std::string_view text, const std::string& file, const ImportOptions& options);
 Result<ForeignFilter> ParseLxcSeccomp(std::string_view text, const std::string& file);
 // ForeignFilter → text.
+// libseccomp's name of a comparison ("SCMP_CMP_MASKED_EQ"), as both formats write it.
+const char* ScmpCmpName(CmpOp op);
 std::string WriteOciSeccomp(const ForeignFilter& filter);
 Result<std::string> WriteLxcSeccomp(const ForeignFilter& filter);
 

@@ -301,19 +301,6 @@ nlohmann::ordered_json ActionJson(nlohmann::ordered_json& obj, const char* key, 
   return obj;
 }
 
-const char* OpName(CmpOp op) {
-  switch (op) {
-    case CmpOp::kEq: return "SCMP_CMP_EQ";
-    case CmpOp::kNe: return "SCMP_CMP_NE";
-    case CmpOp::kLt: return "SCMP_CMP_LT";
-    case CmpOp::kLe: return "SCMP_CMP_LE";
-    case CmpOp::kGt: return "SCMP_CMP_GT";
-    case CmpOp::kGe: return "SCMP_CMP_GE";
-    case CmpOp::kMaskedEq: return "SCMP_CMP_MASKED_EQ";
-  }
-  return "?";
-}
-
 const char* ScmpArchName(Arch a) {
   switch (a) {
     case Arch::kX86_64: return "SCMP_ARCH_X86_64";
@@ -359,7 +346,7 @@ std::string WriteOciSeccomp(const ForeignFilter& f) {
       a["index"] = c.index;
       a["value"] = c.op == CmpOp::kMaskedEq ? c.mask : c.value;
       a["valueTwo"] = c.op == CmpOp::kMaskedEq ? c.value : 0;
-      a["op"] = OpName(c.op);
+      a["op"] = ScmpCmpName(c.op);
       args.push_back(a);
     }
     e["args"] = args;

@@ -218,19 +218,6 @@ Result<std::string> LxcAction(const Action& a, const std::string& what) {
   return Error::Invalid(what + ": LXC has no action for " + a.ToString() + " (it knows kill, errno N, allow, trap and notify)");
 }
 
-const char* LxcOp(CmpOp op) {
-  switch (op) {
-    case CmpOp::kEq: return "SCMP_CMP_EQ";
-    case CmpOp::kNe: return "SCMP_CMP_NE";
-    case CmpOp::kLt: return "SCMP_CMP_LT";
-    case CmpOp::kLe: return "SCMP_CMP_LE";
-    case CmpOp::kGt: return "SCMP_CMP_GT";
-    case CmpOp::kGe: return "SCMP_CMP_GE";
-    case CmpOp::kMaskedEq: return "SCMP_CMP_MASKED_EQ";
-  }
-  return "?";
-}
-
 std::string Hex(uint64_t v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
@@ -263,7 +250,7 @@ Result<std::string> WriteLxcSeccomp(const ForeignFilter& f) {
     std::string line = r.syscall + " " + a;
     for (const auto& c : r.args) {
       if (c.op == CmpOp::kMaskedEq) line += " [" + std::to_string(c.index) + "," + Hex(c.value) + ",SCMP_CMP_MASKED_EQ," + Hex(c.mask) + "]";
-      else line += " [" + std::to_string(c.index) + "," + Hex(c.value) + "," + LxcOp(c.op) + "]";
+      else line += " [" + std::to_string(c.index) + "," + Hex(c.value) + "," + ScmpCmpName(c.op) + "]";
     }
     std::vector<Arch> on;
     for (Arch arch : f.arches)
