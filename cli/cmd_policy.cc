@@ -89,6 +89,8 @@ std::string ShowText(const security::Policy& p, int host_abi, uint64_t handled) 
   }
   if (!p.masked_paths.empty()) out += "masked_paths: " + Join(p.masked_paths, " ") + "\n";
   if (!p.readonly_paths.empty()) out += "readonly_paths: " + Join(p.readonly_paths, " ") + "\n";
+  if (p.readonly_root) out += "readonly_root: true (/ is remounted read-only)\n";
+  if (!p.tmpfs_paths.empty()) out += "tmpfs: " + Join(p.tmpfs_paths, " ") + "\n";
   const auto& l = p.landlock;
   out += "landlock: " + security::EnforceModeName(l.mode) + (l.min_abi ? ", min_abi " + std::to_string(l.min_abi) : "") +
          (l.active() ? "" : l.mode == security::EnforceMode::kOff ? " (off)" : " (inactive: no filesystem section or network.tcp)") +

@@ -132,6 +132,11 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   req.policy = &setup.policy;
   req.labels = &*labels;
   req.rootfs.rootfs = setup.spec.rootfs;
+  // The profile's filesystem.tmpfs first, so that the config's own mounts
+  // can go below them; filesystem.readonly_root remounts / last.
+  for (const auto& t : setup.policy.policy.tmpfs_paths)
+    req.rootfs.binds.push_back(BindMount{"", t, false, "tmpfs", {"mode=1777"}});
+  req.rootfs.readonly_root = setup.policy.policy.readonly_root;
   for (const auto& m : setup.spec.mounts)
     req.rootfs.binds.push_back(BindMount{m.source, m.target, m.readonly, m.type, m.options});
   req.rootfs.masked_paths = setup.policy.policy.masked_paths;

@@ -63,7 +63,9 @@ nlohmann::json EnforcementToJson(const Policy& p) {
   net["family_pos"] = fam_pos;
   if (n.tcp_bind) net["tcp_bind"] = *n.tcp_bind;
   if (n.tcp_connect) net["tcp_connect"] = *n.tcp_connect;
-  return {{"network", net},
+  return {{"readonly_root", p.readonly_root},
+          {"tmpfs", p.tmpfs_paths},
+          {"network", net},
           {"landlock",
            {{"has_filesystem", p.landlock.has_filesystem},
             {"has_network", p.landlock.has_network},
@@ -88,6 +90,8 @@ nlohmann::json EnforcementToJson(const Policy& p) {
 
 // Throws nlohmann::json::exception on a missing or mistyped field.
 Status EnforcementFromJson(const nlohmann::json& j, Policy& p) {
+  p.readonly_root = j.at("readonly_root").get<bool>();
+  p.tmpfs_paths = j.at("tmpfs").get<std::vector<std::string>>();
   const auto& n = j.at("network");
   p.network.restricts_families = n.at("restricts_families").get<bool>();
   p.network.families = n.at("families").get<uint8_t>();
@@ -169,7 +173,9 @@ nlohmann::json PolicyToJson(const Policy& p) {
   nlohmann::json fs = nlohmann::json::array();
   for (const auto& r : p.landlock.rules)
     fs.push_back({{"path", r.path}, {"access", FsAccessToString(r.access)}, {"at", r.pos.ToString()}});
-  j["filesystem"] = p.landlock.has_filesystem ? nlohmann::json{{"paths", fs}} : nlohmann::json(nullptr);
+  j["filesystem"] = p.landlock.has_filesystem ? nlohmann::json{{"paths", fs}} : nlohmann::json::object();
+  j["filesystem"]["readonly_root"] = p.readonly_root;
+  j["filesystem"]["tmpfs"] = p.tmpfs_paths;
   j["landlock"] = {{"mode", EnforceModeName(p.landlock.mode)}, {"min_abi", p.landlock.min_abi},
                    {"active", p.landlock.active()}};
   j["apparmor"] = {{"enforce", EnforceModeName(p.apparmor.mode)}, {"profile", p.apparmor.profile}};
@@ -230,6 +236,9 @@ std::string PolicyHash(const Policy& p) {
   }
   for (const auto& m : p.masked_paths) t += "\nmasked " + m;
   for (const auto& m : p.readonly_paths) t += "\nreadonly " + m;
+  t += "\nreadonly_root ";
+  num(p.readonly_root);
+  for (const auto& m : p.tmpfs_paths) t += "\ntmpfs " + m;
   t += "\nnetwork ";
   num(p.network.restricts_families);
   num(p.network.families);

@@ -121,6 +121,8 @@ struct Policy {
   std::vector<Rlimit> rlimits;  // sorted by name
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;
+  bool readonly_root = false;           // filesystem.readonly_root
+  std::vector<std::string> tmpfs_paths;  // filesystem.tmpfs, in order
   LandlockPolicy landlock;
   NetworkPolicy network;
   AppArmorPolicy apparmor;

@@ -86,7 +86,10 @@ struct FsPathSpec {
 };
 
 struct FilesystemSpec {
+  bool has_paths = false;  // `paths` given: a Landlock ruleset is built
   std::vector<FsPathSpec> paths;
+  std::optional<Located<bool>> readonly_root;  // / is remounted read-only
+  std::vector<Located<std::string>> tmpfs;     // fresh writable tmpfs mounts (normalised paths)
   SourcePos pos;
 };
 

@@ -280,10 +280,27 @@ class Parser {
   }
 
   Result<FilesystemSpec> ParseFilesystem(const YAML::Node& n) const {
-    RAMPART_TRY(CheckMap(n, "filesystem", {"paths"}));
+    RAMPART_TRY(CheckMap(n, "filesystem", {"paths", "readonly_root", "tmpfs"}));
     FilesystemSpec f;
     f.pos = Pos(n);
-    if (!n["paths"]) return Err(n, "filesystem needs 'paths'");
+    if (!n["paths"] && !n["readonly_root"] && !n["tmpfs"])
+      return Err(n, "filesystem needs 'paths', 'readonly_root' or 'tmpfs'");
+    if (const YAML::Node& ro = n["readonly_root"]) {
+      RAMPART_ASSIGN_OR_RETURN(bool b, Bool(ro, "filesystem.readonly_root"));
+      f.readonly_root = Located<bool>{b, Pos(ro)};
+    }
+    if (const YAML::Node& t = n["tmpfs"]) {
+      RAMPART_ASSIGN_OR_RETURN(auto list, StrList(t, "filesystem.tmpfs"));
+      for (auto& e : list) {
+        RAMPART_ASSIGN_OR_RETURN(e.value, NormalisePath(t, e.value));
+        if (e.value == "/") return Err(e.pos, "filesystem.tmpfs: '/' cannot be a tmpfs (use readonly_root and tmpfs paths below it)");
+        for (const auto& prev : f.tmpfs)
+          if (prev.value == e.value) return Err(e.pos, "filesystem.tmpfs: '" + e.value + "' is listed twice");
+        f.tmpfs.push_back(e);
+      }
+    }
+    if (!n["paths"]) return f;
+    f.has_paths = true;
     const YAML::Node& paths = n["paths"];
     if (!paths.IsSequence()) return Err(paths, "filesystem.paths must be a list");
     std::map<std::string, size_t> seen;

@@ -51,8 +51,10 @@ struct Resolving {
   std::map<std::string, RlimitSpec> rlimits;
   std::vector<std::string> masked, readonly;
   std::string description;
-  std::optional<SourcePos> filesystem_pos;  // of the last filesystem section
+  std::optional<SourcePos> filesystem_pos;  // of the last filesystem section with paths
   std::map<std::string, FsRule> fs;
+  bool readonly_root = false;
+  std::vector<Located<std::string>> tmpfs;
   std::optional<LandlockSpec> landlock;
   std::optional<NetworkSpec> network;
   std::optional<AppArmorSpec> apparmor;
@@ -189,8 +191,14 @@ class Resolver {
     add_paths(r.masked, p.masked_paths);
     add_paths(r.readonly, p.readonly_paths);
     if (p.filesystem) {
-      r.filesystem_pos = p.filesystem->pos;
+      if (p.filesystem->has_paths) r.filesystem_pos = p.filesystem->pos;
       for (const auto& e : p.filesystem->paths) r.fs[e.path.value] = FsRule{e.path.value, e.access, e.pos};
+      if (p.filesystem->readonly_root) r.readonly_root = p.filesystem->readonly_root->value;
+      for (const auto& t : p.filesystem->tmpfs) {
+        bool seen = false;
+        for (const auto& prev : r.tmpfs) seen |= prev.value == t.value;
+        if (!seen) r.tmpfs.push_back(t);
+      }
     }
     if (p.landlock) r.landlock = p.landlock;
     // These sections replace the base's whole.
@@ -357,7 +365,13 @@ Status FinishLandlock(const Resolving& r, Policy& p) {
     l.mode_pos = r.landlock->mode.pos;
     l.min_abi = r.landlock->min_abi;
   }
-  for (const auto& [path, rule] : r.fs) l.rules.push_back(rule);  // sorted by path
+  // A tmpfs path is there to be written: without a rule of its own it gets
+  // read, write and create.
+  std::map<std::string, FsRule> fs = r.fs;
+  if (l.has_filesystem)
+    for (const auto& t : r.tmpfs)
+      if (!fs.count(t.value)) fs[t.value] = FsRule{t.value, kFsRead | kFsWrite | kFsCreate, t.pos};
+  for (const auto& [path, rule] : fs) l.rules.push_back(rule);  // sorted by path
   // Landlock only ever adds access below a rule's directory: a path cannot
   // get less than what a directory above it grants.
   for (const auto& above : l.rules) {
@@ -429,6 +443,8 @@ Result<Policy> Finish(const std::vector<LoadedProfile>& chain, Resolving& r) {
   for (const auto& [name, rl] : r.rlimits) p.rlimits.push_back(Rlimit{RlimitResource(name), name, rl.soft, rl.hard});
   p.masked_paths = r.masked;
   p.readonly_paths = r.readonly;
+  p.readonly_root = r.readonly_root;
+  for (const auto& t : r.tmpfs) p.tmpfs_paths.push_back(t.value);
   RAMPART_TRY(FinishNetwork(r, p));
   RAMPART_TRY(FinishLandlock(r, p));
   RAMPART_TRY(FinishLsm(r, p));

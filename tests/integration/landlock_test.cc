@@ -149,5 +149,25 @@ TEST_F(LandlockTest, CheckpointOfALandlockedContainerIsRefused) {
   EXPECT_EQ(j.value("state", ""), "running") << Describe(info);
 }
 
+// filesystem.readonly_root and filesystem.tmpfs: / is read-only in the
+// container, the tmpfs paths are fresh and writable.
+TEST_F(LandlockTest, ReadonlyRootWithTmpfsPaths) {
+  Profile("rofs", "filesystem:\n  readonly_root: true\n  tmpfs: [/tmp, /scratch]\n");
+  auto r = Rampart({"run", name_, "--rm", "--profile", "rofs", "--", "/bin/sh", "-c",
+                    "echo no > /etc/x && echo WROTE-ETC; echo a > /tmp/a && echo b > /scratch/b && cat /tmp/a /scratch/b; "
+                    "grep -E ' / | /tmp | /scratch ' /proc/mounts"});
+  EXPECT_EQ(Code(r), 0) << Describe(r);
+  EXPECT_EQ(r.out.find("WROTE-ETC"), std::string::npos) << Describe(r);
+  EXPECT_NE(r.err.find("can't create /etc/x: Read-only file system"), std::string::npos) << Describe(r);
+  EXPECT_NE(r.out.find("a\nb\n"), std::string::npos) << Describe(r);
+  EXPECT_NE(r.out.find(" / "), std::string::npos) << Describe(r);
+  EXPECT_NE(r.out.find("none /tmp tmpfs rw,nosuid,nodev"), std::string::npos) << Describe(r);
+  EXPECT_NE(r.out.find("none /scratch tmpfs rw,nosuid,nodev"), std::string::npos) << Describe(r);
+  // The root line says ro.
+  auto root = r.out.find(" / ");
+  ASSERT_NE(root, std::string::npos) << Describe(r);
+  EXPECT_EQ(r.out.compare(r.out.find(' ', root + 3) + 1, 3, "ro,"), 0) << Describe(r);
+}
+
 }  // namespace
 }  // namespace rampart

@@ -300,3 +300,54 @@ TEST(LandlockPolicy, StartDecisionOnHostsWithAndWithoutLayers) {
 
 }  // namespace
 }  // namespace rampart::security
+
+namespace rampart::security {
+namespace {
+
+TEST(FilesystemSection, ReadonlyRootAndTmpfsPaths) {
+  auto p = Load("name: p\nfilesystem:\n  readonly_root: true\n  tmpfs: [/tmp/, /run]\n");
+  ASSERT_TRUE(p.has_value()) << p.error().message();
+  EXPECT_TRUE(p->readonly_root);
+  EXPECT_EQ(p->tmpfs_paths, (std::vector<std::string>{"/tmp", "/run"}));
+  EXPECT_FALSE(p->landlock.has_filesystem) << "no paths: no Landlock ruleset";
+  EXPECT_FALSE(p->landlock.active());
+
+  // With paths, a tmpfs path without its own entry is writable under Landlock.
+  auto ll = Load("name: p\nfilesystem:\n  tmpfs: [/scratch]\n  paths:\n    - {path: /, access: [read, exec]}\n");
+  ASSERT_TRUE(ll.has_value()) << ll.error().message();
+  ASSERT_EQ(ll->landlock.rules.size(), 2u);
+  EXPECT_EQ(ll->landlock.rules[1].path, "/scratch");
+  EXPECT_EQ(ll->landlock.rules[1].access, kFsRead | kFsWrite | kFsCreate);
+
+  // extends: readonly_root replaced when given, tmpfs paths added.
+  std::filesystem::create_directories("/tmp/ll-fs-test");
+  {
+    std::ofstream("/tmp/ll-fs-test/base.yaml") << "name: base\nfilesystem: {readonly_root: true, tmpfs: [/tmp]}\n";
+  }
+  auto l = ProfileLoader::Create();
+  ASSERT_TRUE(l.has_value());
+  auto child = l->LoadText("name: c\nextends: base.yaml\nfilesystem: {tmpfs: [/run, /tmp]}\n", "/tmp/ll-fs-test/c.yaml");
+  std::filesystem::remove_all("/tmp/ll-fs-test");
+  ASSERT_TRUE(child.has_value()) << child.error().message();
+  EXPECT_TRUE(child->readonly_root);
+  EXPECT_EQ(child->tmpfs_paths, (std::vector<std::string>{"/tmp", "/run"}));
+
+  // The frozen copy and the hash carry both.
+  auto c = CompilePolicy(*p);
+  ASSERT_TRUE(c.has_value());
+  auto back = ThawPolicy(FrozenPolicyJson(*c), BpfBytes(c->seccomp.insns), "frozen");
+  ASSERT_TRUE(back.has_value()) << back.error().message();
+  EXPECT_TRUE(back->policy.readonly_root);
+  EXPECT_EQ(back->policy.tmpfs_paths, p->tmpfs_paths);
+  Policy q = *p;
+  q.readonly_root = false;
+  EXPECT_NE(PolicyHash(q), c->hash);
+
+  ExpectError("name: p\nfilesystem: {tmpfs: [/]}\n", 2, 22, {"'/' cannot be a tmpfs"});
+  ExpectError("name: p\nfilesystem: {tmpfs: [/a, /a/]}\n", 2, 26, {"'/a' is listed twice"});
+  ExpectError("name: p\nfilesystem: {readonly_root: yes}\n", 2, 29, {"filesystem.readonly_root must be true or false"});
+  ExpectError("name: p\nfilesystem: {}\n", 2, 13, {"filesystem needs 'paths', 'readonly_root' or 'tmpfs'"});
+}
+
+}  // namespace
+}  // namespace rampart::security
