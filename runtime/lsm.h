@@ -22,7 +22,7 @@ namespace rampart::runtime {
 struct ExecLabels {
   std::string apparmor;       // profile name for "exec NAME" ("" = none)
   std::string selinux;        // process context for /proc/self/attr/exec ("" = none)
-  std::string selinux_mount;  // the mount label (informational; see docs/security-model.md)
+  std::string selinux_mount;  // the mount label: context= on the container's tmpfs/devpts mounts
   bool empty() const { return apparmor.empty() && selinux.empty(); }
 };
 

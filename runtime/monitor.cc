@@ -137,6 +137,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   for (const auto& t : setup.policy.policy.tmpfs_paths)
     req.rootfs.binds.push_back(BindMount{"", t, false, "tmpfs", {"mode=1777"}});
   req.rootfs.readonly_root = setup.policy.policy.readonly_root;
+  req.rootfs.mount_label = labels->selinux_mount;
   for (const auto& m : setup.spec.mounts)
     req.rootfs.binds.push_back(BindMount{m.source, m.target, m.readonly, m.type, m.options});
   req.rootfs.masked_paths = setup.policy.policy.masked_paths;

@@ -264,18 +264,24 @@ Status MountSubdir(int dev_fd, const char* name, const char* fstype,
   return Attach(mnt.get(), target.get(), what);
 }
 
+// `options` plus SELinux's context= when the plan has a mount label.
+std::vector<FsOption> Labelled(std::vector<FsOption> options, const RootfsPlan& plan) {
+  if (!plan.mount_label.empty()) options.push_back({"context", plan.mount_label});
+  return options;
+}
+
 Status MountDev(int root_fd, const RootfsPlan& plan) {
   RAMPART_ASSIGN_OR_RETURN(
-      UniqueFd dev, MountNew(root_fd, "/dev", "tmpfs", {{"mode", "0755"}, {"size", "65536k"}},
+      UniqueFd dev, MountNew(root_fd, "/dev", "tmpfs", Labelled({{"mode", "0755"}, {"size", "65536k"}}, plan),
                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME, TMPFS_MAGIC));
   for (const auto& n : kDevNodes) RAMPART_TRY(MakeDevNode(dev.get(), n));
   // Every devpts mount has been a new instance since linux 4.7, so no
   // "newinstance". gid=5 (tty) only when that gid is mapped in our user
   // namespace; the kernel rejects it otherwise and the option is dropped.
   RAMPART_TRY(MountSubdir(dev.get(), "pts", "devpts",
-                          {{"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5", /*optional=*/true}},
+                          Labelled({{"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5", /*optional=*/true}}, plan),
                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
-  RAMPART_TRY(MountSubdir(dev.get(), "shm", "tmpfs", {{"mode", "1777"}, {"size", "65536k"}},
+  RAMPART_TRY(MountSubdir(dev.get(), "shm", "tmpfs", Labelled({{"mode", "1777"}, {"size", "65536k"}}, plan),
                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
   if (plan.new_ipc_ns)
     RAMPART_TRY(MountSubdir(dev.get(), "mqueue", "mqueue", {},
@@ -294,9 +300,9 @@ Status MountDev(int root_fd, const RootfsPlan& plan) {
   return Ok();
 }
 
-Status MountTmpfs(int root_fd, const BindMount& b) {
+Status MountTmpfs(int root_fd, const BindMount& b, const RootfsPlan& plan) {
   const std::string what = "mount tmpfs on " + b.target;
-  std::vector<FsOption> options;
+  std::vector<FsOption> options = Labelled({}, plan);
   for (const auto& o : b.options) {
     auto eq = o.find('=');
     options.push_back(eq == std::string::npos ? FsOption{o, ""} : FsOption{o.substr(0, eq), o.substr(eq + 1)});
@@ -309,8 +315,8 @@ Status MountTmpfs(int root_fd, const BindMount& b) {
   return Attach(mnt.get(), target->get(), what);
 }
 
-Status MountBind(int root_fd, const BindMount& b) {
-  if (b.type == "tmpfs") return MountTmpfs(root_fd, b);
+Status MountBind(int root_fd, const BindMount& b, const RootfsPlan& plan) {
+  if (b.type == "tmpfs") return MountTmpfs(root_fd, b, plan);
   if (b.type != "bind") return Error::Invalid("mount on " + b.target + ": unsupported type '" + b.type + "' (bind or tmpfs)");
   const std::string what = "bind " + b.source + " on " + b.target;
   if (b.source.empty() || b.source[0] != '/')
@@ -480,7 +486,7 @@ Status SetupRootfs(const RootfsPlan& plan) {
   RAMPART_TRY(MountDev(root.get(), plan));
 
   // 4. The caller's binds.
-  for (const auto& b : plan.binds) RAMPART_TRY(MountBind(root.get(), b));
+  for (const auto& b : plan.binds) RAMPART_TRY(MountBind(root.get(), b, plan));
 
   // 5. The host's tree goes away.
   RAMPART_TRY(PivotRoot(root.get()));

@@ -53,6 +53,9 @@ struct RootfsPlan {
   // The caller made a new IPC namespace: /dev/mqueue gets an mqueue mount.
   // Without one it would show the host's queues, so it is left out.
   bool new_ipc_ns = false;
+  // SELinux mount label (hosts with SELinux): context= on /dev, /dev/pts,
+  // /dev/shm and every tmpfs the container gets. Empty: none.
+  std::string mount_label;
 };
 
 // Runs INSIDE the container's new mount namespace (the caller already did
