@@ -229,7 +229,9 @@ bool IsBeneath(const std::string& path, const std::string& dir) {
   return dir == "/" || (path.starts_with(dir) && path[dir.size()] == '/');
 }
 
-bool Allows(const SyscallPolicy& sp) { return sp.action.is_allow() || sp.action.kind == Action::Kind::kLog; }
+// The call runs (allow, or log which runs and logs).
+bool Runs(const Action& a) { return a.is_allow() || a.kind == Action::Kind::kLog; }
+bool Allows(const SyscallPolicy& sp) { return Runs(sp.action); }
 
 // What socket(family, type, 0) gets from x86_64's seccomp policy.
 Action SocketVerdict(const SeccompPolicy& s, uint64_t family, uint64_t type) {
@@ -243,13 +245,16 @@ Action SocketVerdict(const SeccompPolicy& s, uint64_t family, uint64_t type) {
 
 constexpr uint64_t kSockTypeMask = 0xf;  // SOCK_NONBLOCK / SOCK_CLOEXEC live above it
 
+// network.families words that are address families, with their AF_ number.
+constexpr std::pair<uint8_t, uint64_t> kAddressFamilies[] = {
+    {kNetUnix, AF_UNIX}, {kNetInet, AF_INET}, {kNetInet6, AF_INET6}, {kNetNetlink, AF_NETLINK}, {kNetPacket, AF_PACKET}};
+
 // The socket(2) argument conditions (ORed sets of ANDed conditions) that
 // allow exactly `families`.
 std::vector<std::vector<ArgCondition>> FamilyConditions(uint8_t families) {
   std::vector<std::vector<ArgCondition>> out;
   auto eq = [](unsigned idx, uint64_t v) { return ArgCondition{idx, CmpOp::kEq, v, 0}; };
-  for (auto [bit, af] : {std::pair<uint8_t, uint64_t>{kNetUnix, AF_UNIX}, {kNetInet, AF_INET}, {kNetInet6, AF_INET6},
-                         {kNetNetlink, AF_NETLINK}, {kNetPacket, AF_PACKET}}) {
+  for (auto [bit, af] : kAddressFamilies) {
     if (!(families & bit)) continue;
     const bool inet = bit == kNetInet || bit == kNetInet6;
     if (!inet || (families & kNetRaw)) {
@@ -283,17 +288,15 @@ Status FinishNetwork(const Resolving& r, Policy& p) {
   const SyscallPolicy* socket = s.syscalls.count("socket") ? &s.syscalls.at("socket") : nullptr;
   const std::string socket_at = socket ? " (" + socket->origin.ToString() + ")" : " (not allowed by the profile)";
   for (const auto& [bit, pos] : net.family_pos) {
-    const uint64_t af = bit == kNetUnix ? AF_UNIX : bit == kNetInet ? AF_INET : bit == kNetInet6 ? AF_INET6
-                      : bit == kNetNetlink ? AF_NETLINK : AF_PACKET;
     std::vector<std::pair<uint64_t, uint64_t>> probes;  // (family, type)
-    if (bit == kNetRaw) {
-      for (uint64_t f : {uint64_t{AF_INET}, uint64_t{AF_INET6}})
-        if (net.families & (f == AF_INET ? kNetInet : kNetInet6)) probes.push_back({f, SOCK_RAW});
-    } else {
-      for (uint64_t t : {SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET}) probes.push_back({af, t});
+    for (auto [fbit, af] : kAddressFamilies) {
+      if (bit == kNetRaw && (fbit == kNetInet || fbit == kNetInet6) && (net.families & fbit))
+        probes.push_back({af, SOCK_RAW});
+      if (bit == fbit)
+        for (uint64_t t : {SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET}) probes.push_back({af, t});
     }
     bool any = false;
-    for (auto [f, t] : probes) any |= SocketVerdict(s, f, t).is_allow() || SocketVerdict(s, f, t).kind == Action::Kind::kLog;
+    for (auto [f, t] : probes) any |= Runs(SocketVerdict(s, f, t));
     if (!any)
       return At(pos, "network family '" + NetFamilyName(bit) + "' is allowed here but seccomp denies socket(2) for it" +
                          socket_at + "; allow it in seccomp or drop it from network.families");
