@@ -2,6 +2,8 @@
 // wrong and aborts, so libFuzzer keeps the input as a crash.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -9,6 +11,7 @@
 
 #include "base/result.h"
 #include "security/profile_parser.h"
+#include "security/seccomp_formats.h"
 #include "security/resolver.h"
 
 namespace rampart::fuzz {
@@ -53,6 +56,20 @@ inline void CheckImported(const std::string& yaml) {
   if (profile->extends && ExtendsReadsFile(profile->extends->value)) return;
   auto policy = Loader().LoadText(yaml, "imported.yaml");
   if (!policy) Fail("imported profile does not resolve: " + policy.error().message(), yaml);
+}
+
+// One importer fuzz input: an error must be well formed, a success must
+// give a profile rampart takes.
+inline int FuzzImport(security::ForeignFormat format, const std::string& file, const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  Loader();  // built once, outside the first input's time
+  auto yaml = security::ImportSeccompProfile(format, text, file);
+  if (!yaml) {
+    CheckError(yaml.error(), file, text);
+    return 0;
+  }
+  CheckImported(*yaml);
+  return 0;
 }
 
 }  // namespace rampart::fuzz
