@@ -90,20 +90,6 @@ Result<int> Start(Context& ctx, const ParsedArgs& a) {
 // Exit codes of the payload pass through; a payload that cannot be exec'd
 // is 126/127 as with podman.
 // The error line is printed here: the exit code alone would not say why.
-Result<int> ExecFailureCode(Context& ctx, const Error& e) {
-  if (e.message().find("exec ") != std::string::npos) {
-    if (e.kind() == ErrorKind::kNotFound) {
-      ctx.log.Error(e.message());
-      return kExitNotFound;
-    }
-    if (e.err() == EACCES || e.err() == ENOEXEC || e.err() == EISDIR) {
-      ctx.log.Error(e.message());
-      return kExitCannotInvoke;
-    }
-  }
-  return e;
-}
-
 Result<int> Run(Context& ctx, const ParsedArgs& a) {
   if (a.positional.empty()) return Error::Invalid("expected a container NAME (see --help)");
   std::string name = a.positional[0];
@@ -354,6 +340,20 @@ const std::vector<OptSpec> kCreateOptions = {
 };
 
 }  // namespace
+
+Result<int> ExecFailureCode(Context& ctx, const Error& e) {
+  if (e.message().find("exec ") != std::string::npos) {
+    if (e.kind() == ErrorKind::kNotFound) {
+      ctx.log.Error(e.message());
+      return kExitNotFound;
+    }
+    if (e.err() == EACCES || e.err() == ENOEXEC || e.err() == EISDIR) {
+      ctx.log.Error(e.message());
+      return kExitCannotInvoke;
+    }
+  }
+  return e;
+}
 
 std::vector<Command> ContainerCommands() {
   std::vector<Command> c;

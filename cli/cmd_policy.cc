@@ -17,6 +17,7 @@
 #include "security/compiled_policy.h"
 #include "security/selinux.h"
 #include "security/constants.h"
+#include "runtime/paths.h"
 #include "security/embedded.h"
 #include "security/landlock.h"
 #include "security/resolver.h"
@@ -24,10 +25,13 @@
 
 namespace rampart::cli {
 
-// Profiles are looked up in ROOT/policies and /etc/rampart/policies before
-// the shipped ones.
+std::vector<std::string> ProfileDirs(const Context& ctx) {
+  const auto paths = runtime::Paths::From(ctx.root_flag);
+  return {paths.root + "/policies", paths.conf_dir + "/policies"};
+}
+
 Result<security::Policy> LoadPolicy(const Context& ctx, const std::string& ref) {
-  RAMPART_ASSIGN_OR_RETURN(auto loader, security::ProfileLoader::Create({ctx.root + "/policies", "/etc/rampart/policies"}));
+  RAMPART_ASSIGN_OR_RETURN(auto loader, security::ProfileLoader::Create(ProfileDirs(ctx)));
   return loader.Load(ref);
 }
 

@@ -16,6 +16,7 @@
 #include "base/strings.h"
 #include "cli/command.h"
 #include "cli/policy_common.h"
+#include "runtime/container_manager.h"
 #include "runtime/learn_supervisor.h"
 #include "runtime/policy_apply.h"
 #include "security/audit.h"
@@ -28,7 +29,9 @@
 namespace rampart::cli {
 namespace {
 
-constexpr const char* kUsage = "rampart policy learn [--from PROFILE] -o NEW.yaml -- CMD [ARGS...]";
+constexpr const char* kUsage =
+    "rampart policy learn [--from PROFILE] -o NEW.yaml -- CMD [ARGS...] | "
+    "rampart policy learn --container NAME -o NEW.yaml";
 
 // The resolver's rule: a reference with a '/' or a profile extension is a path.
 bool IsPathRef(const std::string& ref) {
@@ -75,69 +78,139 @@ std::string DescribeStatus(int status) {
   return "wait status " + std::to_string(status);
 }
 
-Result<int> Learn(Context& ctx, const ParsedArgs& a) {
-  if (!a.positional.empty())
-    return Error::Invalid("unexpected argument '" + a.positional[0] + "' (usage: " + kUsage + ")");
-  if (!a.has_rest || a.rest.empty())
-    return Error::Invalid(std::string("no command (usage: ") + kUsage + ")");
-  if (a.Get("output").empty())
-    return Error::Invalid(std::string("-o NEW.yaml is required (usage: ") + kUsage + ")");
-  const std::string out = a.Get("output");
-  RAMPART_TRY(CheckOutput(out));
+// What ran and what it did, from either source.
+struct LearnRun {
+  security::LearnObservations observations;
+  security::Policy baseline;
+  std::string from;     // the baseline as the summary names it
+  std::string extends;  // the baseline as the learned file names it
+  std::vector<std::string> command;
+  int status = 0;  // wait status
+  bool stopped_early = false;
+  std::string stopped_early_note;
+};
+
+// How the learned file names its baseline: shipped and search-path names
+// as they are, paths made absolute so the learned file can live anywhere.
+Result<std::string> ExtendsRef(const std::string& ref, const std::string& what) {
+  if (!IsPathRef(ref)) return ref;
+  char buf[PATH_MAX];
+  if (!realpath(ref.c_str(), buf)) return Error::FromErrno(errno, what + " " + ref);
+  return std::string(buf);
+}
+
+// `-- CMD`: runs it under the baseline (--from) plus the learning filter.
+Result<std::optional<LearnRun>> LearnCommand(Context& ctx, const ParsedArgs& a,
+                                             security::ProfileLoader& loader, int* exit_code) {
   runtime::LearnRunOptions run_opts;
   if (a.Has("linger")) {
     auto v = ParseUint64(a.Get("linger"));
     if (!v || *v > 3600) return Error::Invalid("--linger must be a number of seconds (0-3600)");
     run_opts.linger = std::chrono::seconds(*v);
   }
-  const std::string name = a.Has("name") ? a.Get("name") : security::ProfileNameFromPath(out);
-  if (!ValidName(name))
-    return Error::Invalid("--name '" + name +
-                          "' is not a valid profile name ([A-Za-z0-9][A-Za-z0-9_.-]*, at most 64)");
-
-  // The baseline, and how the new file will name it: shipped and
-  // search-path names as they are, paths made absolute so the learned file
-  // can live anywhere.
-  const std::string from = a.Get("from", "default");
-  RAMPART_ASSIGN_OR_RETURN(auto loader, security::ProfileLoader::Create(
-                                            {ctx.root + "/policies", "/etc/rampart/policies"}));
-  auto baseline = loader.Load(from);
-  if (!baseline) return baseline.error().Wrap("baseline --from " + from);
-  std::string extends = from;
-  if (IsPathRef(from)) {
-    char buf[PATH_MAX];
-    if (!realpath(from.c_str(), buf)) return Error::FromErrno(errno, "--from " + from);
-    extends = buf;
-  }
+  LearnRun r;
+  r.from = a.Get("from", "default");
+  auto baseline = loader.Load(r.from);
+  if (!baseline) return baseline.error().Wrap("baseline --from " + r.from);
+  RAMPART_ASSIGN_OR_RETURN(r.extends, ExtendsRef(r.from, "--from"));
   RAMPART_ASSIGN_OR_RETURN(auto compiled, security::CompilePolicy(*baseline));
   RAMPART_ASSIGN_OR_RETURN(auto notes,
                            security::CheckEnforcement(*baseline, runtime::DetectHostSecurity()));
   for (const auto& n : notes)
     ctx.log.Warn("security layer not enforced: " + n, {{"profile", baseline->name}});
+  r.baseline = *baseline;
+  r.command = a.rest;
 
-  ctx.log.Info("learning", {{"baseline", baseline->name}, {"output", out}});
+  ctx.log.Info("learning", {{"baseline", baseline->name}, {"output", a.Get("output")}});
   RAMPART_ASSIGN_OR_RETURN(auto run, runtime::RunLearning(compiled, a.rest, run_opts));
   if (run.exec_errno != 0) {
     ctx.log.Error("exec " + a.rest[0] + ": " + std::strerror(run.exec_errno) +
                   "; no profile written");
-    return run.exec_errno == ENOENT ? kExitNotFound : kExitCannotInvoke;
+    *exit_code = run.exec_errno == ENOENT ? kExitNotFound : kExitCannotInvoke;
+    return std::optional<LearnRun>();
   }
-  const int status = run.wait_status;
+  r.observations = std::move(run.observations);
+  r.status = run.wait_status;
+  r.stopped_early = run.stopped_early;
+  r.stopped_early_note = "Processes it started were still running " +
+                         std::to_string(run_opts.linger.count() / 1000) +
+                         " s after it ended: what they did later is not in this profile.";
+  return std::optional<LearnRun>(std::move(r));
+}
+
+// --container NAME: runs the created container in the foreground, its init
+// under its own (frozen) policy plus the learning filter, until it ends.
+Result<std::optional<LearnRun>> LearnContainer(Context& ctx, const ParsedArgs& a, int* exit_code) {
+  const std::string cname = a.Get("container");
+  if (a.Has("from"))
+    return Error::Invalid("--from does not go with --container: the container's own profile is the baseline");
+  if (a.Has("linger"))
+    return Error::Invalid("--linger does not go with --container: the container ends with its init");
+  if (a.has_rest)
+    return Error::Invalid("a command does not go with --container: the container runs its own");
+  runtime::ContainerManager m(runtime::Paths::From(ctx.root_flag), ctx.log);
+  RAMPART_ASSIGN_OR_RETURN(auto info, m.Info(cname));
+  if (!info.error.empty()) return Error::Invalid("container " + cname + ": " + info.error);
+  using runtime::ContainerStatus;
+  const auto st = info.state.status;
+  if (st == ContainerStatus::kRunning || st == ContainerStatus::kFrozen || st == ContainerStatus::kStarting)
+    return Error::Invalid("container " + cname +
+                          " is running: learning starts it (stop it first; a running process cannot be given a new filter)");
+  LearnRun r;
+  r.from = info.spec.profile + " (container " + cname + ")";
+  RAMPART_ASSIGN_OR_RETURN(r.extends, ExtendsRef(info.spec.profile, "the container's profile"));
+  r.command = info.spec.command;
+  ctx.log.Info("learning", {{"container", cname}, {"baseline", info.spec.profile}, {"output", a.Get("output")}});
+  runtime::LearnCapture capture;
+  auto rc = m.LearnForeground(cname, &capture);
+  if (!rc) {
+    auto code = ExecFailureCode(ctx, rc.error());
+    if (!code) return rc.error();
+    ctx.log.Error("no profile written");
+    *exit_code = *code;
+    return std::optional<LearnRun>();
+  }
+  r.observations = std::move(capture.observations);
+  r.baseline = std::move(capture.baseline);
+  const int code = *rc;
+  r.status = code >= 128 ? (code - 128) : (code << 8);  // back to a wait status
+  return std::optional<LearnRun>(std::move(r));
+}
+
+Result<int> Learn(Context& ctx, const ParsedArgs& a) {
+  if (!a.positional.empty())
+    return Error::Invalid("unexpected argument '" + a.positional[0] + "' (usage: " + kUsage + ")");
+  const bool container = a.Has("container");
+  if (!container && (!a.has_rest || a.rest.empty()))
+    return Error::Invalid(std::string("no command and no --container (usage: ") + kUsage + ")");
+  if (a.Get("output").empty())
+    return Error::Invalid(std::string("-o NEW.yaml is required (usage: ") + kUsage + ")");
+  const std::string out = a.Get("output");
+  RAMPART_TRY(CheckOutput(out));
+  const std::string name = a.Has("name") ? a.Get("name") : security::ProfileNameFromPath(out);
+  if (!ValidName(name))
+    return Error::Invalid("--name '" + name +
+                          "' is not a valid profile name ([A-Za-z0-9][A-Za-z0-9_.-]*, at most 64)");
+  RAMPART_ASSIGN_OR_RETURN(auto loader, security::ProfileLoader::Create(ProfileDirs(ctx)));
+  int failed_code = kExitError;
+  auto ran = container ? LearnContainer(ctx, a, &failed_code) : LearnCommand(ctx, a, loader, &failed_code);
+  if (!ran) return ran.error();
+  if (!*ran) return failed_code;  // the workload could not start: said, nothing written
+  LearnRun& run = **ran;
+  const std::string& from = run.from;
+  const int status = run.status;
   const int code = WIFEXITED(status)     ? WEXITSTATUS(status)
                    : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
                                          : kExitError;
 
   security::LearnOptions lo;
   lo.name = name;
-  lo.extends = extends;
-  lo.command = a.rest;
+  lo.extends = run.extends;
+  lo.command = run.command;
   lo.when = NowUtc();
   lo.notes.push_back("The command ended with " + DescribeStatus(status) + ".");
-  if (run.stopped_early)
-    lo.notes.push_back("Processes it started were still running " +
-                       std::to_string(run_opts.linger.count() / 1000) +
-                       " s after it ended: what they did later is not in this profile.");
-  RAMPART_ASSIGN_OR_RETURN(auto learned, security::BuildLearnedProfile(run.observations, *baseline,
+  if (run.stopped_early) lo.notes.push_back(run.stopped_early_note);
+  RAMPART_ASSIGN_OR_RETURN(auto learned, security::BuildLearnedProfile(run.observations, run.baseline,
                                                                        loader.groups(), lo));
   const std::string text = security::WriteProfileYaml(learned.draft);
   // A file rampart cannot load is never written.
@@ -210,7 +283,7 @@ std::vector<Command> PolicyLearnCommands() {
   std::vector<Command> c;
   c.push_back(
       {"policy learn",
-       "[--from PROFILE] -o NEW.yaml -- CMD [ARGS...]",
+       "[--from PROFILE] -o NEW.yaml -- CMD [ARGS...] | --container NAME -o NEW.yaml",
        "run a command and write the minimal profile it needs",
        "Runs CMD under the baseline profile (--from, default 'default') plus a seccomp\n"
        "user-notification filter: every syscall of CMD and of everything it forks is\n"
@@ -221,10 +294,15 @@ std::vector<Command> PolicyLearnCommands() {
        "profile is checked to load and audited; the summary goes to stderr.\n"
        "The exit code is CMD's (128+N if killed by signal N). NEW.yaml is written\n"
        "(atomically) whenever CMD ran, also when it failed (with a warning); when it\n"
-       "could not be started or rampart failed, nothing is written. See docs/learning.md.",
+       "could not be started or rampart failed, nothing is written.\n"
+       "--container NAME learns from a created (not running) container instead: it is\n"
+       "started in the foreground, its init under its own profile plus the learning\n"
+       "filter, and the profile is written when it ends (Ctrl-C or 'rampart stop NAME'\n"
+       "from elsewhere ends it). Its profile is the baseline. See docs/learning.md.",
        {{"from", 0, true, "PROFILE",
          "baseline profile to learn under and extend (default: default)"},
         {"output", 'o', true, "NEW.yaml", "where to write the learned profile (required)"},
+        {"container", 0, true, "NAME", "learn from this created container, run in the foreground"},
         {"name", 0, true, "NAME", "the new profile's name (default: from the file name)"},
         {"linger", 0, true, "SECONDS",
          "after CMD exits, keep recording its remaining descendants this long (default 2)"}},

@@ -23,6 +23,11 @@ struct Context {
   std::optional<std::string> root_flag;  // --root as given, if given
 };
 
+// A launch error that is the payload's exec failing becomes 127 (not
+// found) or 126 (not executable), logged as one line; anything else stays
+// an error.
+Result<int> ExecFailureCode(Context& ctx, const Error& e);
+
 struct Command {
   std::string name;     // "policy compile"
   std::string usage;    // "PROFILE [-o FILE]"

@@ -76,8 +76,12 @@ Result<ContainerSpec> LoadSpec(const Paths& paths, const std::string& name) {
 
 // The container's profile, audited and compiled (from the cache when
 // possible: starting never recompiles an unchanged profile).
+std::vector<std::string> ProfileSearchDirs(const Paths& paths) {
+  return {paths.root + "/policies", paths.conf_dir + "/policies"};
+}
+
 Result<security::CompiledPolicy> PolicyForUncached(const Paths& paths, const ContainerSpec& spec, Logger& log) {
-  const std::vector<std::string> dirs = {paths.root + "/policies", paths.conf_dir + "/policies"};
+  const std::vector<std::string> dirs = ProfileSearchDirs(paths);
   ResolvedPolicy resolved;
   if (auto hit = LookupResolvedPolicy(paths, spec.profile, dirs)) {
     resolved = std::move(*hit);
@@ -354,15 +358,32 @@ Status ContainerManager::StartMonitor(const std::string& name, Prepared prepared
   return Error::Internal(verb + name + ": the monitor died before the container ran");
 }
 
-Result<int> ContainerManager::RunForeground(const std::string& name) {
+Result<int> ContainerManager::RunForeground(const std::string& name) { return LearnForeground(name, nullptr); }
+
+Result<int> ContainerManager::LearnForeground(const std::string& name, LearnCapture* capture) {
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
   RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_, policy_memo_, Created(name)));
   if (auto st = MakeDirs(paths_.RunDir(name), 0700); !st) {
     (void)prepared.cgroup.Destroy();
     return st.error();
   }
+  if (capture) {
+    // The frozen copy keeps no syscall rules: the learned profile is built
+    // on the profile as resolved now, which must be what the container runs.
+    auto loader = security::ProfileLoader::Create(ProfileSearchDirs(paths_));
+    auto resolved = loader ? loader->Load(prepared.spec.profile) : Result<security::Policy>(loader.error());
+    if (!resolved || security::PolicyHash(*resolved) != prepared.policy.hash) {
+      (void)prepared.cgroup.Destroy();
+      return Error::Invalid("container " + name + ": its profile " + prepared.spec.profile +
+                            (resolved ? " changed" : " cannot be loaded (" + resolved.error().message() + ")") +
+                            " since the container was created; learning builds on the profile it runs under: "
+                            "re-create the container");
+    }
+    capture->baseline = std::move(*resolved);
+    capture->profile = prepared.spec.profile;
+  }
   MonitorSetup setup{paths_, std::move(prepared.spec), std::move(prepared.policy), std::move(prepared.cgroup), true, -1,
-                     std::nullopt};
+                     std::nullopt, capture ? &capture->observations : nullptr};
   return RunMonitor(std::move(setup), log_);
 }
 

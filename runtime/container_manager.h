@@ -75,6 +75,14 @@ struct GcReport {
   std::vector<std::string> removed;  // what was removed, one line each
 };
 
+// What `policy learn --container` recorded, and the policy the container
+// ran under (its frozen one: the learned profile's baseline).
+struct LearnCapture {
+  security::LearnObservations observations;
+  security::Policy baseline;
+  std::string profile;  // how the container's config names its profile
+};
+
 // Compiled profiles by (profile, allow_dangerous), for one command's life.
 using PolicyMemo = std::map<std::pair<std::string, bool>, security::CompiledPolicy>;
 
@@ -88,6 +96,9 @@ class ContainerManager {
   // Foreground: the calling process is the monitor; stdio is passed through
   // and the payload's exit code (128+N for signal N) is returned.
   Result<int> RunForeground(const std::string& name);
+  // RunForeground with the init also under the learning filter
+  // (`policy learn --container`); `capture` is filled once it has ended.
+  Result<int> LearnForeground(const std::string& name, LearnCapture* capture);
   Status Stop(const std::string& name, int timeout_seconds);
   Status Kill(const std::string& name, int sig);
   Status Freeze(const std::string& name);

@@ -21,6 +21,7 @@
 #include "base/fault.h"
 #include "runtime/console.h"
 #include "runtime/idmap.h"
+#include "runtime/learn_supervisor.h"
 #include "runtime/state_store.h"
 
 namespace rampart::runtime {
@@ -261,6 +262,8 @@ Identity IdentityOf(const ContainerSpec& spec) {
   if (req.labels)
     if (auto st = SetExecLabels(*req.labels); !st) fail("lsm", st.error());
   if (auto st = ApplyPolicy(*req.policy, IdentityOf(spec)); !st) fail("policy", st.error());
+  if (req.learn)
+    if (auto st = InstallLearnFilter(err_fd); !st) fail("learn", st.error());
   if (spec.init) RunInitShim(spec, err_fd);
   int err = ExecPayload(spec.command, spec.env);
   Report(err_fd, 'E', std::to_string(err));
@@ -394,7 +397,27 @@ Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
     }
   }
   sync_wr.reset();
-  std::string report = ReadReport(err_rd.get());
+  std::string report;
+  if (req.learn) {
+    // The init's first report is the learning listener (or why it has none).
+    LearnSyncMsg msg{};
+    ssize_t n;
+    do {
+      n = read(err_rd.get(), &msg, sizeof msg);
+    } while (n < 0 && errno == EINTR);
+    if (n != static_cast<ssize_t>(sizeof msg) || msg.kind != 'L') {
+      if (n > 0) report.assign(reinterpret_cast<const char*>(&msg), static_cast<size_t>(n));
+      report += ReadReport(err_rd.get());
+      return abort_child(report.empty() ? Error::Internal("the container init ended before it learned")
+                                        : ReportToError(report, req.spec->command[0]));
+    }
+    UniqueFd listener(static_cast<int>(syscall(SYS_pidfd_getfd, out.pidfd.get(), msg.value, 0)));
+    if (!listener)
+      return abort_child(Error::FromErrno(errno, "pidfd_getfd the learning listener (fd " +
+                                                     std::to_string(msg.value) + ")"));
+    if (auto st = req.learn(std::move(listener)); !st) return abort_child(st.error().Wrap("learn"));
+  }
+  report = ReadReport(err_rd.get());
   if (!report.empty()) return abort_child(ReportToError(report, req.spec->command[0]));
   auto start = StateStore::ProcessStartTime(pid);
   out.start_time = start ? *start : 0;

@@ -46,6 +46,12 @@ struct LaunchRequest {
   // made directly in /proc/PID/ns/net).
   std::function<Status(pid_t pid)> join_networks;
   const ExecLabels* labels = nullptr;  // AppArmor / SELinux labels set before the policy
+  // Set: `policy learn --container`. Right after the policy (seccomp
+  // included) the init installs the learning filter
+  // (runtime/learn_supervisor.h) and reports its listener; the parent
+  // copies it out with pidfd_getfd(2) and hands it to this callback, which
+  // must start serving it: the init's exec waits for the answer.
+  std::function<Status(UniqueFd listener)> learn;
 };
 
 struct LaunchedInit {

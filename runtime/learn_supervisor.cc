@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -13,9 +14,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <system_error>
 
 #include "base/spawn.h"
 #include "base/unique_fd.h"
@@ -49,12 +54,7 @@ __asm__(
 namespace rampart::runtime {
 namespace {
 
-// What the child reports on its pipe; one write each (< PIPE_BUF, atomic).
-struct SyncMsg {
-  char kind;  // 'L' listener fd in value, 'S' setup failed (text), 'E' exec failed (errno in value)
-  int value;
-  char text[500];
-};
+using SyncMsg = LearnSyncMsg;
 
 void SyncSend(int fd, const SyncMsg& msg) {
 #if defined(__x86_64__)
@@ -65,8 +65,8 @@ void SyncSend(int fd, const SyncMsg& msg) {
 }
 
 // The child between fork and execvp. Never returns.
-[[noreturn]] void LearnChild(const security::CompiledPolicy& baseline, const sock_fprog& prog,
-                             int report_fd, char* const* argv) {
+[[noreturn]] void LearnChild(const security::CompiledPolicy& baseline, int report_fd,
+                             char* const* argv) {
   SyncMsg msg{};
   auto fail = [&](const std::string& what) {
     msg.kind = 'S';
@@ -75,14 +75,7 @@ void SyncSend(int fd, const SyncMsg& msg) {
     _exit(125);
   };
   if (auto st = ApplyPolicy(baseline, std::nullopt); !st) fail(st.error().message());
-  long listener =
-      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-  if (listener < 0) fail(std::string("install the learning filter: ") + std::strerror(errno));
-  // From here on every syscall but the sync write waits for the supervisor,
-  // which has no listener yet: no allocation, no libc calls until it has.
-  msg.kind = 'L';
-  msg.value = static_cast<int>(listener);
-  SyncSend(report_fd, msg);
+  if (auto st = InstallLearnFilter(report_fd); !st) fail(st.error().message());
   execvp(argv[0], argv);
   msg.kind = 'E';
   msg.value = errno;
@@ -188,6 +181,111 @@ std::vector<sock_filter> BuildLearnFilter(uint64_t sync_ip, int sync_fd) {
   return prog;
 }
 
+Status InstallLearnFilter(int report_fd) {
+#if !defined(__x86_64__)
+  (void)report_fd;
+  return Error::Unsupported("policy learn supports x86_64 hosts only");
+#else
+  const std::vector<sock_filter> filter = BuildLearnFilter(LearnSyncInstructionPointer(), report_fd);
+  const sock_fprog prog{static_cast<unsigned short>(filter.size()),
+                        const_cast<sock_filter*>(filter.data())};
+  long listener =
+      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+  if (listener < 0) return Error::FromErrno(errno, "install the learning filter");
+  // From here on every syscall but the sync write waits for the supervisor,
+  // which has no listener yet: the report is the next call.
+  SyncMsg msg{};
+  msg.kind = 'L';
+  msg.value = static_cast<int>(listener);
+  SyncSend(report_fd, msg);
+  return Ok();
+#endif
+}
+
+struct LearnRecorder::State {
+  std::optional<Server> server;
+  UniqueFd stop;  // eventfd: Finish() gave up waiting
+  security::LearnObservations observations;
+  Status status = Ok();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+};
+
+Result<std::unique_ptr<LearnRecorder>> LearnRecorder::Start(UniqueFd listener) {
+  std::unique_ptr<LearnRecorder> r(new LearnRecorder());
+  r->state_ = std::make_unique<State>();
+  RAMPART_ASSIGN_OR_RETURN(Server server, Server::Create(std::move(listener)));
+  r->state_->server.emplace(std::move(server));
+  r->state_->stop.reset(eventfd(0, EFD_CLOEXEC));
+  if (!r->state_->stop) return Error::FromErrno(errno, "eventfd");
+  // The thread inherits a mask with every signal blocked: the monitor's
+  // signalfd keeps getting SIGINT and SIGTERM.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  try {
+    r->thread_ = std::thread([p = r.get()] { p->Run(); });
+  } catch (const std::system_error& e) {
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    return Error::Internal(std::string("start the learning thread: ") + e.what());
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return r;
+}
+
+void LearnRecorder::Run() {
+  State& s = *state_;
+  pollfd pfds[2] = {{s.server->fd(), POLLIN, 0}, {s.stop.get(), POLLIN, 0}};
+  Status status = Ok();
+  for (;;) {
+    if (poll(pfds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      status = Error::FromErrno(errno, "poll the seccomp listener");
+      break;
+    }
+    if (pfds[1].revents & POLLIN) break;
+    if (pfds[0].revents & POLLIN) {
+      if (auto st = s.server->ServeOne(&s.observations); !st) {
+        status = st;
+        break;
+      }
+    } else if (pfds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+      break;  // no task uses the filter any more
+    }
+  }
+  std::lock_guard lock(s.mu);
+  s.status = status;
+  s.done = true;
+  s.cv.notify_all();
+}
+
+Result<security::LearnObservations> LearnRecorder::Finish(std::chrono::milliseconds timeout,
+                                                          bool* stopped_early) {
+  bool early = false;
+  {
+    std::unique_lock lock(state_->mu);
+    if (!state_->cv.wait_for(lock, timeout, [&] { return state_->done; })) {
+      early = true;
+      uint64_t one = 1;
+      (void)!write(state_->stop.get(), &one, sizeof one);
+    }
+  }
+  if (thread_.joinable()) thread_.join();
+  state_->server->Close();
+  if (stopped_early) *stopped_early = early;
+  RAMPART_TRY(state_->status);
+  return std::move(state_->observations);
+}
+
+LearnRecorder::~LearnRecorder() {
+  if (thread_.joinable()) {
+    uint64_t one = 1;
+    (void)!write(state_->stop.get(), &one, sizeof one);
+    thread_.join();
+  }
+}
+
 Result<LearnRunResult> RunLearning(const security::CompiledPolicy& baseline,
                                    const std::vector<std::string>& argv,
                                    const LearnRunOptions& options) {
@@ -201,9 +299,6 @@ Result<LearnRunResult> RunLearning(const security::CompiledPolicy& baseline,
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Error::FromErrno(errno, "pipe");
   UniqueFd rd(fds[0]), wr(fds[1]);
-  const std::vector<sock_filter> filter = BuildLearnFilter(LearnSyncInstructionPointer(), wr.get());
-  const sock_fprog prog{static_cast<unsigned short>(filter.size()),
-                        const_cast<sock_filter*>(filter.data())};
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
@@ -212,7 +307,7 @@ Result<LearnRunResult> RunLearning(const security::CompiledPolicy& baseline,
   if (pid < 0) return Error::FromErrno(errno, "fork");
   if (pid == 0) {
     rd.reset();
-    LearnChild(baseline, prog, wr.get(), cargv.data());
+    LearnChild(baseline, wr.get(), cargv.data());
   }
   ScopedChild child(pid);  // killed and reaped on every error path below
   wr.reset();

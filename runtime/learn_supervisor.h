@@ -22,10 +22,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 #include "security/compiled_policy.h"
 #include "security/learn.h"
 
@@ -53,6 +56,48 @@ struct LearnRunResult {
 std::vector<sock_filter> BuildLearnFilter(uint64_t sync_ip, int sync_fd);
 // The instruction pointer the kernel reports for the sync write.
 uint64_t LearnSyncInstructionPointer();
+
+// What a learning child reports on its pipe, in one write (< PIPE_BUF, so
+// atomic and read whole).
+struct LearnSyncMsg {
+  char kind;  // 'L' listener fd in value, 'S' setup failed (text), 'E' exec failed (errno in value)
+  int value;
+  char text[500];
+};
+
+// In the process to learn from, after its own policy is applied: installs
+// the learning filter (BuildLearnFilter for `report_fd`) with a new
+// listener and sends LearnSyncMsg 'L' with the listener's fd number on
+// `report_fd` through the one unreported write. From then on each of its
+// syscalls waits until the supervisor, which copies the listener with
+// pidfd_getfd(2), answers it. x86_64 only.
+Status InstallLearnFilter(int report_fd);
+
+// Serves a learning listener on a thread of its own (`policy learn
+// --container`: the monitor's loop stays as it is), recording every
+// notification and letting the call continue. The thread blocks every
+// signal, so the monitor's signal handling is unchanged.
+class LearnRecorder {
+ public:
+  static Result<std::unique_ptr<LearnRecorder>> Start(UniqueFd listener);
+  ~LearnRecorder();
+  LearnRecorder(const LearnRecorder&) = delete;
+  LearnRecorder& operator=(const LearnRecorder&) = delete;
+
+  // Waits until no task uses the filter any more (the listener hangs up)
+  // or `timeout` has passed, stops the thread and closes the listener
+  // (pending calls then fail with ENOSYS). Returns what was recorded;
+  // `stopped_early` says the timeout cut it short.
+  Result<security::LearnObservations> Finish(std::chrono::milliseconds timeout,
+                                             bool* stopped_early = nullptr);
+
+ private:
+  LearnRecorder() = default;
+  void Run();
+  struct State;
+  std::unique_ptr<State> state_;
+  std::thread thread_;
+};
 
 // Forks; the child applies `baseline` (runtime/policy_apply.h, with its
 // seccomp filter), installs the learning filter, reports the listener and

@@ -21,6 +21,7 @@
 #include "base/fault.h"
 #include "runtime/console.h"
 #include "runtime/launcher.h"
+#include "runtime/learn_supervisor.h"
 #include "runtime/policy_apply.h"
 #include "security/landlock.h"
 
@@ -146,6 +147,13 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   req.rootfs.new_ipc_ns = setup.spec.namespaces.ipc;
   req.rootfs.new_cgroup_ns = setup.spec.namespaces.cgroup;
   req.cgroup = &setup.cgroup;
+  std::unique_ptr<LearnRecorder> recorder;
+  if (setup.learn) {
+    req.learn = [&](UniqueFd listener) -> Status {
+      RAMPART_ASSIGN_OR_RETURN(recorder, LearnRecorder::Start(std::move(listener)));
+      return Ok();
+    };
+  }
   std::vector<net::Endpoint> endpoints;
   std::string resolv_conf;
   if (setup.spec.namespaces.net && !setup.spec.networks.empty()) {
@@ -359,10 +367,16 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   }
   Status torn = TeardownContainer(store, state, &setup.cgroup, &setup.spec);
   state.status = ContainerStatus::kStopped;
+  // The teardown killed whatever was left in the cgroup: the listener
+  // hangs up as soon as the last task under the filter is gone.
+  Result<security::LearnObservations> learned = security::LearnObservations();
+  if (recorder) learned = recorder->Finish(std::chrono::seconds(10));
   if (control) unlink(setup.paths.MonitorSocket(name).c_str());
   for (auto& w : waiters) SendLine(w.get(), StateJson(state).dump());
   if (setup.foreground) sigprocmask(SIG_UNBLOCK, &mask, nullptr);
   if (!torn) log.Warn("teardown incomplete", {{"container", name}, {"error", torn.error().message()}});
+  if (!learned) return learned.error().Wrap("learn");
+  if (setup.learn) *setup.learn = std::move(*learned);
   return code;
 }
 

@@ -19,6 +19,7 @@
 #include "runtime/paths.h"
 #include "runtime/state_store.h"
 #include "security/compiled_policy.h"
+#include "security/learn.h"
 
 namespace rampart::runtime {
 
@@ -36,6 +37,10 @@ struct MonitorSetup {
     CheckpointMeta meta;
   };
   std::optional<Restore> restore;
+  // `policy learn --container` (foreground): the init also runs under the
+  // learning filter (LaunchRequest::learn); what it recorded is stored here
+  // once the container has ended.
+  security::LearnObservations* learn = nullptr;
 };
 
 // Runs until the container exits; returns the payload's exit code (128+N

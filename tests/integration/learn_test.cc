@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -271,5 +272,125 @@ TEST_F(LearnTest, I386CallsAreRecordedAndAllowTheirArchitecture) {
   EXPECT_EQ(Code(run), 0) << Describe(run);
   EXPECT_NE(run.out.find("int80_getpid OK"), std::string::npos) << Describe(run);
 }
+
+// --- policy learn --container NAME ---------------------------------------
+
+#ifdef RAMPART_LEARN_WORKLOAD_STATIC
+// A rootfs with the static workload and a static busybox as /bin/sh (what
+// the dir: template checks for) and /sleep.
+void BuildWorkloadRootfs(const std::string& root) {
+  for (const char* d : {"", "/bin", "/proc", "/sys", "/dev", "/tmp", "/etc", "/w1", "/w2"})
+    ASSERT_EQ(mkdir((root + d).c_str(), 0755), 0) << root << d << ": " << std::strerror(errno);
+  for (auto [from, to] : {std::pair{std::string(RAMPART_LEARN_WORKLOAD_STATIC), "/workload"},
+                          std::pair{std::string("/bin/busybox"), "/bin/busybox"}}) {
+    auto bin = rampart::ReadFile(from);
+    ASSERT_TRUE(bin.has_value()) << from;
+    ASSERT_TRUE(rampart::WriteFileAtomic(root + to, *bin, 0755).has_value()) << root << to;
+  }
+  ASSERT_EQ(symlink("busybox", (root + "/bin/sh").c_str()), 0);
+  ASSERT_EQ(symlink("bin/busybox", (root + "/sleep").c_str()), 0);
+}
+
+TEST_F(LearnTest, ContainerIsLearnedAndItsProfileRunsItAndDeniesTheRest) {
+  const std::string root = dir_ + "/rootfs", out = dir_ + "/learned.yaml";
+  BuildWorkloadRootfs(root);
+  if (HasFatalFailure()) return;
+  auto create = Rampart({"create", name_, "-t", "dir:" + root, "--", "/workload", "work", "/w1"});
+  ASSERT_EQ(Code(create), 0) << Describe(create);
+
+  // The container runs in the foreground (its own netns, loopback up), its
+  // init under `default` plus the learning filter.
+  auto learn = Rampart({"policy", "learn", "--container", name_, "-o", out});
+  ASSERT_EQ(Code(learn), 0) << "policy learn --container" << Describe(learn);
+  EXPECT_NE(learn.out.find("tcp: client got pong, server got ping"), std::string::npos)
+      << Describe(learn);
+  EXPECT_NE(learn.err.find("wrote " + out), std::string::npos) << Describe(learn);
+  EXPECT_NE(learn.err.find("audit: "), std::string::npos) << Describe(learn);
+  EXPECT_NE(learn.err.find("(container " + name_ + ")"), std::string::npos) << Describe(learn);
+  auto text = rampart::ReadFile(out);
+  ASSERT_TRUE(text.has_value()) << Describe(learn);
+  for (const char* want : {"extends: default", "arg0 == AF_INET", "deny:", "/workload work /w1"})
+    EXPECT_NE(text->find(want), std::string::npos)
+        << "no '" << want << "' in the learned profile:\n" << *text;
+  EXPECT_EQ(ListDir(root + "/w1"), std::vector<std::string>{"data.txt"});
+  // It ran as a container: stopped now, with its exit code, nothing running.
+  auto info = Rampart({"--format", "json", "info", name_});
+  EXPECT_NE(info.out.find("\"state\": \"stopped\""), std::string::npos) << Describe(info);
+  EXPECT_TRUE(ProcessesMentioning(out).empty()) << ProcessesMentioning(out)[0];
+
+  // The same workload in a new container under the learned profile: same output.
+  auto run = Rampart({"run", name_ + "-2", "--rm", "-t", "dir:" + root, "--profile", out, "--",
+                      "/workload", "work", "/w2"});
+  EXPECT_EQ(Code(run), 0) << "run --profile LEARNED" << Describe(run) << "\n--- learned ---\n" << *text;
+  EXPECT_EQ(run.out, learn.out) << Describe(run);
+  EXPECT_EQ(ListDir(root + "/w2"), std::vector<std::string>{"data.txt"});
+  // What it never did is denied under the learned profile, allowed under default.
+  for (const std::string call : {"getcpu", "sched_getaffinity", "socket_unix"}) {
+    auto learned = Rampart({"run", name_ + "-3", "--rm", "-t", "dir:" + root, "--profile", out,
+                            "--", "/workload", "try", call});
+    auto base = Rampart({"run", name_ + "-4", "--rm", "-t", "dir:" + root, "--", "/workload",
+                         "try", call});
+    EXPECT_EQ(base.out, call + " OK\n") << "under default" << Describe(base);
+    EXPECT_EQ(learned.out, call + " EPERM\n") << "under the learned profile" << Describe(learned);
+  }
+  // Learned again from the same container: it is reusable, the result the same.
+  auto again = Rampart({"policy", "learn", "--container", name_, "-o", dir_ + "/again.yaml"});
+  EXPECT_EQ(Code(again), 0) << Describe(again);
+  auto ls = Rampart({"ls"});
+  EXPECT_EQ(ls.out.find(name_ + "-"), std::string::npos) << "a --rm container was left:" << Describe(ls);
+}
+
+TEST_F(LearnTest, ContainerLearnRefusesBadInputWithOneLine) {
+  const std::string root = dir_ + "/rootfs", out = dir_ + "/x.yaml";
+  BuildWorkloadRootfs(root);
+  if (HasFatalFailure()) return;
+  auto create = Rampart({"create", name_, "-t", "dir:" + root, "--", "/workload", "work", "/w1"});
+  ASSERT_EQ(Code(create), 0) << Describe(create);
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"policy", "learn", "--container", "no-such-container", "-o", out}, "no-such-container"},
+      {{"policy", "learn", "--container", name_, "--from", "default", "-o", out}, "--from does not go"},
+      {{"policy", "learn", "--container", name_, "-o", out, "--", "/workload"}, "does not go with --container"},
+      {{"policy", "learn", "--container", name_}, "-o NEW.yaml is required"},
+  };
+  for (const auto& c : cases) {
+    auto r = Rampart(c.args);
+    std::string cmd;
+    for (const auto& a : c.args) cmd += " " + a;
+    EXPECT_EQ(Code(r), 125) << cmd << Describe(r);
+    EXPECT_EQ(Lines(r.err), 1) << cmd << ": expected one line" << Describe(r);
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << cmd << ": expected '" << c.says << "'" << Describe(r);
+    EXPECT_FALSE(Exists(out)) << cmd << ": a profile was written";
+  }
+  EXPECT_TRUE(ListDir(root + "/w1").empty()) << "the container ran";
+  // A running container cannot be given a new filter: refused, left running.
+  const std::string sleeper = name_ + "-run";
+  auto started = Rampart({"run", "-d", sleeper, "-t", "dir:" + root, "--", "/sleep", "60"});
+  ASSERT_EQ(Code(started), 0) << Describe(started);
+  auto running = Rampart({"policy", "learn", "--container", sleeper, "-o", out});
+  EXPECT_EQ(Code(running), 125) << Describe(running);
+  EXPECT_EQ(Lines(running.err), 1) << Describe(running);
+  EXPECT_NE(running.err.find("is running"), std::string::npos) << Describe(running);
+  auto still = Rampart({"--format", "json", "info", sleeper});
+  EXPECT_NE(still.out.find("\"state\": \"running\""), std::string::npos) << Describe(still);
+  EXPECT_FALSE(Exists(out));
+  // The profile file changed since create: learning would build on the wrong baseline.
+  const std::string prof = dir_ + "/p.yaml";
+  ASSERT_TRUE(rampart::WriteFileAtomic(prof, "name: p\nextends: default\n", 0644).has_value());
+  auto mk = Rampart({"create", sleeper + "p", "-t", "dir:" + root, "--profile", prof, "--", "/workload", "try", "getpid"});
+  ASSERT_EQ(Code(mk), 0) << Describe(mk);
+  ASSERT_TRUE(rampart::WriteFileAtomic(prof, "name: p\nextends: default\nseccomp:\n  deny: [getcpu]\n", 0644).has_value());
+  auto changed = Rampart({"policy", "learn", "--container", sleeper + "p", "-o", out});
+  EXPECT_EQ(Code(changed), 125) << Describe(changed);
+  EXPECT_NE(changed.err.find("changed since the container was created"), std::string::npos) << Describe(changed);
+  EXPECT_FALSE(Exists(out));
+  auto info = Rampart({"--format", "json", "info", sleeper + "p"});
+  EXPECT_NE(info.out.find("\"state\": \"created\""), std::string::npos) << "refused, yet it ran" << Describe(info);
+  for (const auto& n : {sleeper, sleeper + "p"}) (void)Rampart({"destroy", "-f", n});
+}
+#endif
 
 }  // namespace
