@@ -279,11 +279,9 @@ Status RemoveTree(const std::string& dir, int depth) {
   return RmdirRetry(dir);
 }
 
-// mkdir of a container directory. A leftover without processes is removed
-// (with whatever it nested) and made afresh, so no stale limit survives.
-Status MakeContainerDir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0755) == 0) return Ok();
-  if (errno != EEXIST) return Error::FromErrno(errno, "mkdir " + dir);
+// An existing container directory left by a crashed run: an error naming
+// its processes if it has any, else removed (with any nested cgroup).
+Status RemoveLeftover(const std::string& dir) {
   std::set<pid_t> pids;
   RAMPART_TRY(CollectPids(dir, 0, &pids));
   if (!pids.empty())
@@ -292,6 +290,15 @@ Status MakeContainerDir(const std::string& dir) {
                  EEXIST);
   Status removed = RemoveTree(dir, 0);
   if (!removed) return removed.error().Wrap("remove leftover cgroup " + dir);
+  return Ok();
+}
+
+// mkdir of a container directory. A leftover without processes is removed
+// (with whatever it nested) and made afresh, so no stale limit survives.
+Status MakeContainerDir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0755) == 0) return Ok();
+  if (errno != EEXIST) return Error::FromErrno(errno, "mkdir " + dir);
+  RAMPART_TRY(RemoveLeftover(dir));
   if (::mkdir(dir.c_str(), 0755) != 0) return Error::FromErrno(errno, "mkdir " + dir);
   return Ok();
 }
@@ -457,69 +464,87 @@ Result<Cgroup> CgroupManager::Create(const std::string& name, const CgroupLimits
     return out;
   };
 
-  for (const CgroupHierarchy& h : hierarchies_) {
-    std::string parent = Dir(h.own_dir, parent_name_);
-    std::string dir = Dir(parent, name);
-    bool optional = h.v2 && mode_ == CgroupMode::kHybrid;  // only a tracking tree there
-    Status p = MakeParentDir(parent);
-    if (!p) {
-      if (optional && IsPermissionLike(p.error().err())) continue;
-      return fail(p.error());
-    }
-    if (h.v2 && mode_ == CgroupMode::kV2) {
-      // Controllers reach `dir` only through the parent's subtree_control.
-      auto available = ReadTrimmed(Dir(parent, "cgroup.controllers"));
-      if (!available) return fail(available.error());
-      std::vector<std::string> have = Split(*available, ' ');
-      std::string where = "not enabled for " + parent + " (see its cgroup.controllers)";
-      if (limits.memory_bytes && !Contains(have, "memory"))
-        return fail(MissingController("memory", "memory", where));
-      if (limits.pids_max && !Contains(have, "pids"))
-        return fail(MissingController("pids", "pids", where));
-      if (want_cpu && !Contains(have, "cpu"))
-        return fail(MissingController(cpu_what, "cpu", where));
-      auto enabled_text = ReadTrimmed(Dir(parent, "cgroup.subtree_control"));
-      if (!enabled_text) return fail(enabled_text.error());
-      std::vector<std::string> enabled = Split(*enabled_text, ' ');
-      for (const char* c : {"memory", "pids", "cpu"}) {
-        std::string ctrl = c;
-        if (!Contains(have, ctrl)) continue;
-        if (!Contains(enabled, ctrl)) {
-          Status s = WriteCgroupFile(Dir(parent, "cgroup.subtree_control"), "+" + ctrl);
-          bool requested = (ctrl == "memory" && limits.memory_bytes) ||
-                           (ctrl == "pids" && limits.pids_max) || (ctrl == "cpu" && want_cpu);
-          if (!s) {
-            if (requested) return fail(s.error().Wrap("enable the " + ctrl + " controller"));
-            continue;  // only used for stats: do without it
+  // On a hybrid host a container that asks for no v1 limit lives in the v2
+  // tree alone: clone3 can place the init there (CLONE_INTO_CGROUP), while
+  // joining any v1 hierarchy costs the kernel an RCU grace period per start
+  // (docs/runtime.md). Its processes stay in our own v1 cgroups, as they
+  // would without a cgroup of their own; kill and freeze use cgroup.kill and
+  // cgroup.freeze. When the v2 tree cannot be written, the v1 ones are used.
+  const bool v2_only = mode_ == CgroupMode::kHybrid && !limits.memory_bytes && !limits.pids_max && !want_cpu;
+  auto make = [&](bool v1_too) -> Status {
+    for (const CgroupHierarchy& h : hierarchies_) {
+      std::string parent = Dir(h.own_dir, parent_name_);
+      std::string dir = Dir(parent, name);
+      if (!h.v2 && !v1_too) {
+        // Not used, but a crashed run's directory must not outlive us there.
+        if (IsDir(dir))
+          if (auto st = RemoveLeftover(dir); !st) return fail(st.error());
+        continue;
+      }
+      bool optional = h.v2 && mode_ == CgroupMode::kHybrid;  // only a tracking tree there
+      Status p = MakeParentDir(parent);
+      if (!p) {
+        if (optional && IsPermissionLike(p.error().err())) continue;
+        return fail(p.error());
+      }
+      if (h.v2 && mode_ == CgroupMode::kV2) {
+        // Controllers reach `dir` only through the parent's subtree_control.
+        auto available = ReadTrimmed(Dir(parent, "cgroup.controllers"));
+        if (!available) return fail(available.error());
+        std::vector<std::string> have = Split(*available, ' ');
+        std::string where = "not enabled for " + parent + " (see its cgroup.controllers)";
+        if (limits.memory_bytes && !Contains(have, "memory"))
+          return fail(MissingController("memory", "memory", where));
+        if (limits.pids_max && !Contains(have, "pids"))
+          return fail(MissingController("pids", "pids", where));
+        if (want_cpu && !Contains(have, "cpu"))
+          return fail(MissingController(cpu_what, "cpu", where));
+        auto enabled_text = ReadTrimmed(Dir(parent, "cgroup.subtree_control"));
+        if (!enabled_text) return fail(enabled_text.error());
+        std::vector<std::string> enabled = Split(*enabled_text, ' ');
+        for (const char* c : {"memory", "pids", "cpu"}) {
+          std::string ctrl = c;
+          if (!Contains(have, ctrl)) continue;
+          if (!Contains(enabled, ctrl)) {
+            Status s = WriteCgroupFile(Dir(parent, "cgroup.subtree_control"), "+" + ctrl);
+            bool requested = (ctrl == "memory" && limits.memory_bytes) ||
+                             (ctrl == "pids" && limits.pids_max) || (ctrl == "cpu" && want_cpu);
+            if (!s) {
+              if (requested) return fail(s.error().Wrap("enable the " + ctrl + " controller"));
+              continue;  // only used for stats: do without it
+            }
           }
+          if (ctrl == "memory") cg.memory_dir_ = dir;
+          if (ctrl == "pids") cg.pids_dir_ = dir;
+          if (ctrl == "cpu") cg.cpu_dir_ = dir;
         }
-        if (ctrl == "memory") cg.memory_dir_ = dir;
-        if (ctrl == "pids") cg.pids_dir_ = dir;
-        if (ctrl == "cpu") cg.cpu_dir_ = dir;
+      }
+      Status d = MakeContainerDir(dir);
+      // A concurrent destroy or gc of the root's last container may remove the
+      // (then empty) parent between our two mkdirs: make it again.
+      for (int retry = 0; !d && d.error().err() == ENOENT && retry < 5; ++retry) {
+        if (!MakeParentDir(parent)) break;
+        d = MakeContainerDir(dir);
+      }
+      if (!d) {
+        if (optional && IsPermissionLike(d.error().err())) continue;
+        return fail(d.error());
+      }
+      made.push_back(dir);
+      cg.dirs_.push_back(dir);
+      cg.placements_.push_back({h.controllers, h.v2, dir.substr(h.mount_point.size())});
+      if (h.v2) cg.v2_dir_ = dir;
+      if (!h.v2) {
+        if (Contains(h.controllers, "memory")) cg.memory_dir_ = dir;
+        if (Contains(h.controllers, "pids")) cg.pids_dir_ = dir;
+        if (Contains(h.controllers, "cpu")) cg.cpu_dir_ = dir;
+        if (Contains(h.controllers, "freezer")) cg.freezer_dir_ = dir;
       }
     }
-    Status d = MakeContainerDir(dir);
-    // A concurrent destroy or gc of the root's last container may remove the
-    // (then empty) parent between our two mkdirs: make it again.
-    for (int retry = 0; !d && d.error().err() == ENOENT && retry < 5; ++retry) {
-      if (!MakeParentDir(parent)) break;
-      d = MakeContainerDir(dir);
-    }
-    if (!d) {
-      if (optional && IsPermissionLike(d.error().err())) continue;
-      return fail(d.error());
-    }
-    made.push_back(dir);
-    cg.dirs_.push_back(dir);
-    cg.placements_.push_back({h.controllers, h.v2, dir.substr(h.mount_point.size())});
-    if (h.v2) cg.v2_dir_ = dir;
-    if (!h.v2) {
-      if (Contains(h.controllers, "memory")) cg.memory_dir_ = dir;
-      if (Contains(h.controllers, "pids")) cg.pids_dir_ = dir;
-      if (Contains(h.controllers, "cpu")) cg.cpu_dir_ = dir;
-      if (Contains(h.controllers, "freezer")) cg.freezer_dir_ = dir;
-    }
-  }
+    return Ok();
+  };
+  if (auto st = make(!v2_only); !st) return st.error();
+  if (v2_only && cg.v2_dir_.empty()) RAMPART_TRY(make(true));
 
   bool v2 = mode_ == CgroupMode::kV2;
   if (limits.memory_bytes) {
@@ -625,9 +650,10 @@ Status Cgroup::AddProcess(pid_t pid) const {
 }
 
 Result<UniqueFd> Cgroup::OpenV2Dir() const {
-  if (mode_ != CgroupMode::kV2 || v2_dir_.empty())
+  const bool v2_alone = !v2_dir_.empty() && dirs_.size() == 1 && dirs_[0] == v2_dir_;
+  if (v2_dir_.empty() || (mode_ != CgroupMode::kV2 && !v2_alone))
     return Error::Unsupported("cgroup " + name_ +
-                              ": CLONE_INTO_CGROUP needs a pure cgroup v2 host");
+                              ": CLONE_INTO_CGROUP needs the container in the v2 tree alone");
   UniqueFd fd(::open(v2_dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!fd) return Error::FromErrno(errno, "open " + v2_dir_);
   return fd;

@@ -157,6 +157,15 @@ class CgroupsTest : public ::testing::Test {
 
   const CgroupManager& m() const { return *manager_; }
 
+  // The paths (from PathsFor) that lie in the v2 tree.
+  std::vector<std::string> V2Only(const std::vector<std::string>& paths) const {
+    std::vector<std::string> out;
+    for (const auto& p : paths)
+      for (const auto& h : m().hierarchies())
+        if (h.v2 && p.starts_with(h.mount_point + "/")) out.push_back(p);
+    return out;
+  }
+
   std::string parent_;
   std::optional<CgroupManager> manager_;
 };
@@ -471,9 +480,14 @@ TEST_F(CgroupsTest, LeftoverEmptyDirectoryIsReused) {
   auto created = m().Create(name, {});
   ASSERT_TRUE(created) << created.error().message();
   guard.cg.emplace(*created);
-  EXPECT_EQ(created->Paths(), *paths);
+  // Without limits a hybrid host uses the v2 tree alone: the v1 leftovers
+  // are removed, not reused.
+  const std::vector<std::string> used =
+      m().mode() == CgroupMode::kHybrid ? V2Only(*paths) : *paths;
+  EXPECT_EQ(created->Paths(), used);
   for (const std::string& p : *paths) {
-    EXPECT_TRUE(Exists(p)) << p;
+    const bool in_use = std::find(used.begin(), used.end(), p) != used.end();
+    EXPECT_EQ(Exists(p), in_use) << p << (in_use ? " missing" : ": leftover survived");
     if (Exists(p + "/pids.max")) {
       EXPECT_EQ(Slurp(p + "/pids.max"), "max") << "stale limit survived";
     }
@@ -513,13 +527,15 @@ TEST_F(CgroupsTest, LeftoverWithProcessesIsAnError) {
   EXPECT_EQ(*pids, std::vector<pid_t>{pid});
 }
 
+// CLONE_INTO_CGROUP is possible when the container lives in the v2 tree
+// alone: always on v2, on hybrid hosts when no v1 limit is asked for.
 TEST_F(CgroupsTest, OpenV2DirMatchesTheMode) {
   auto created = m().Create(Name("v2dir"), {});
   ASSERT_TRUE(created) << created.error().message();
   CgroupGuard guard;
   guard.cg.emplace(*created);
   auto fd = guard.cg->OpenV2Dir();
-  if (m().mode() == CgroupMode::kV2) {
+  if (m().mode() != CgroupMode::kV1) {
     ASSERT_TRUE(fd) << fd.error().message();
     EXPECT_TRUE(fd->valid());
     EXPECT_EQ(fcntl(fd->get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
@@ -527,6 +543,23 @@ TEST_F(CgroupsTest, OpenV2DirMatchesTheMode) {
     ASSERT_FALSE(fd);
     EXPECT_EQ(fd.error().kind(), ErrorKind::kUnsupported);
   }
+  if (m().mode() != CgroupMode::kHybrid) return;
+  auto paths = m().PathsFor(Name("v2dir"));
+  ASSERT_TRUE(paths);
+  EXPECT_EQ(created->Paths(), V2Only(*paths)) << "no limits: the v2 tree alone";
+  // A v1 limit needs the v1 hierarchies: then the v2 fd is refused.
+  CgroupLimits limits;
+  limits.pids_max = 10;
+  auto limited = m().Create(Name("v1dirs"), limits);
+  ASSERT_TRUE(limited) << limited.error().message();
+  CgroupGuard guard2;
+  guard2.cg.emplace(*limited);
+  auto lpaths = m().PathsFor(Name("v1dirs"));
+  ASSERT_TRUE(lpaths);
+  EXPECT_EQ(limited->Paths(), *lpaths);
+  auto lfd = guard2.cg->OpenV2Dir();
+  ASSERT_FALSE(lfd);
+  EXPECT_EQ(lfd.error().kind(), ErrorKind::kUnsupported);
 }
 
 TEST_F(CgroupsTest, KillAllOnAnEmptyCgroupIsANoOp) {
