@@ -245,6 +245,10 @@ Result<int> Learn(Context& ctx, const ParsedArgs& a) {
          " syscalls the baseline allows but the command never made\n";
     if (!d.left_to_baseline.empty())
       s += "  left to the baseline's own rules: " + Join(d.left_to_baseline, ", ") + "\n";
+    s += "  capabilities: " + std::to_string(d.dropped_caps.size()) + " dropped" +
+         (d.dropped_caps.empty() ? "" : " (" + Join(d.dropped_caps, ", ") + ")") + ", " +
+         std::to_string(d.kept_caps.size()) + " kept" +
+         (d.kept_caps.empty() ? "" : " (" + Join(d.kept_caps, ", ") + ")") + "\n";
     s += "  architectures: " + Join(d.architectures, ", ") + "\n";
     s += "wrote " + out + "\n";
     std::string counts;
@@ -268,6 +272,9 @@ Result<int> Learn(Context& ctx, const ParsedArgs& a) {
                         {"denied", d.denied},
                         {"left_to_baseline", d.left_to_baseline},
                         {"architectures", d.architectures},
+                        {"capabilities_dropped", d.dropped_caps},
+                        {"capabilities_kept", d.kept_caps},
+                        {"capability_reasons", d.cap_reasons},
                         {"exit_code", code},
                         {"stopped_early", run.stopped_early},
                         {"findings", security::FindingsToJson(findings)}};

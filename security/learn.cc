@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "base/strings.h"
+#include "security/capabilities.h"
 #include "security/constants.h"
 #include "security/syscall_table.h"
 
@@ -94,6 +95,7 @@ constexpr Named kIoctls[] = {
     {0x5450, "FIONCLEX"},     {0x5451, "FIOCLEX"},        {0x5452, "FIOASYNC"},
     {0x80045430, "TIOCGPTN"}, {0x40045431, "TIOCSPTLCK"}, {0x8933, "SIOCGIFINDEX"},
     {0x8913, "SIOCGIFFLAGS"}, {0x8914, "SIOCSIFFLAGS"},   {0x8915, "SIOCGIFADDR"},
+    {0x8901, "FIOSETOWN"},    {0x8902, "SIOCSPGRP"},      {0x4B4E, "KDSIGACCEPT"},
 };
 constexpr Named kPrctls[] = {
     {PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG"},
@@ -254,7 +256,236 @@ std::vector<GroupInfo> CoverWithGroups(const std::vector<GroupInfo>& groups,
   return chosen;
 }
 
+// What an argument value means to the kernel: ints are the low 32 bits.
+uint64_t Int(uint64_t v) { return v & 0xffffffffULL; }
+uint64_t IoctlType(uint64_t request) { return (request >> 8) & 0xff; }  // _IOC_TYPE
+
+// A recorded value as a comment spells it: "socket(AF_INET, SOCK_RAW)".
+std::string DescribeArgs(const std::string& name, const std::vector<uint64_t>& key) {
+  if (name == "socket" && key.size() == 2)
+    return "socket(" + SocketFamilyName(Int(key[0])) + ", " + SocketTypeName(key[1]) + ")";
+  if (name == "ioctl") return "ioctl(" + IoctlName(Int(key[0])) + ")";
+  if (name == "prctl") return "prctl(" + PrctlName(Int(key[0])) + ")";
+  if (name == "clone") return "clone(" + CloneFlagsName(key[0]) + ")";
+  return name + "(" + Hex(key[0]) + ")";
+}
+
+// Why a capability outside CapabilityUses is always kept.
+std::string AlwaysKeptReason(const std::string& cap) {
+  static const std::map<std::string, std::string> kWhy = {
+      {"DAC_OVERRIDE", "checked on every file access (open, exec, unlink, ...)"},
+      {"DAC_READ_SEARCH", "checked on every file access (open, stat, ...)"},
+      {"FOWNER", "checked when acting on files of other owners (chmod, utimes, xattrs, ...)"},
+      {"FSETID", "checked when writing or changing files (write, chmod, chown, ...)"},
+      {"SYS_ADMIN", "checked by many syscalls, ioctls and files"},
+      {"SYS_PTRACE", "/proc/PID files of other processes (open, readlink) are checked against it"},
+      {"SYSLOG", "reading /dev/kmsg and kernel addresses in /proc files is checked against it"},
+      {"SYS_RESOURCE", "limits are checked inside ordinary calls (write, mmap, fcntl, ...)"},
+      {"IPC_LOCK", "checked by mmap, mlock, shm and io_uring buffers"},
+      {"SYS_NICE", "checked by priority and scheduling arguments of many calls"},
+      {"NET_ADMIN", "checked by socket options, ioctls and netlink messages"},
+  };
+  auto it = kWhy.find(cap);
+  return "not decidable from syscalls: " +
+         (it != kWhy.end() ? it->second : "not tied to calls learning can tell apart");
+}
+
+// Whether a call of `name` can get past the baseline's filter (and so the
+// learned one's, which never lets more run): an unconditional errno, kill
+// or trap means the kernel never ran it.
+bool BaselineMayRun(const SeccompPolicy& base, const std::string& name) {
+  SyscallPolicy sp = BaseDecision(base, name);
+  if (sp.conditional()) return true;
+  switch (sp.action.kind) {
+    case Action::Kind::kErrno:
+    case Action::Kind::kKillThread:
+    case Action::Kind::kKillProcess:
+    case Action::Kind::kTrap:
+      return false;
+    default:
+      return true;
+  }
+}
+
+// capabilities: which of the baseline's to drop (into the draft and `d`),
+// and the header lines that say why for each.
+std::vector<std::string> NarrowCapabilities(const LearnObservations& obs, const Policy& baseline,
+                                            LearnDecisions& d, ProfileDraft& draft) {
+  const CapabilityPolicy& base = baseline.caps;
+  const auto counts = obs.CountsByName();
+  const auto args = obs.ArgsByName();
+  std::map<std::string, const CapabilityUse*> uses;
+  for (const auto& u : CapabilityUses()) uses[u.cap] = &u;
+
+  for (const auto& full : CapabilityNames(base.bounding)) {
+    const std::string cap = full.starts_with("CAP_") ? full.substr(4) : full;
+    auto parsed = ParseCapability(cap);
+    const int bit = parsed.has_value() ? *parsed : -1;
+    auto keep = [&](std::string why) {
+      d.kept_caps.push_back(cap);
+      d.cap_reasons[cap] = std::move(why);
+    };
+    auto it = uses.find(cap);
+    if (it == uses.end()) {
+      keep(AlwaysKeptReason(cap));
+      continue;
+    }
+    const CapabilityUse& u = *it->second;
+    std::vector<std::string> seen, denied;  // "chown 3x"; observed, but never run
+    for (const auto& a : u.args) {
+      auto values = args.find(a.syscall);
+      if (values == args.end()) continue;
+      for (const auto& [key, n] : values->second) {
+        if (!a.uses(key)) continue;
+        (BaselineMayRun(baseline.seccomp, a.syscall) ? seen : denied)
+            .push_back(DescribeArgs(a.syscall, key) + " " + Times(n));
+      }
+    }
+    for (const auto& name : u.syscalls) {
+      auto c = counts.find(name);
+      if (c == counts.end()) continue;
+      (BaselineMayRun(baseline.seccomp, name) ? seen : denied)
+          .push_back(name + " " + Times(c->second));
+    }
+    if (!seen.empty()) {
+      keep("observed " + Join(seen, ", "));
+    } else if (!d.unnamed.empty() || !obs.foreign_arches().empty()) {
+      keep("calls rampart cannot name were observed: any of them could have used it");
+    } else if (bit >= 0 && ((base.ambient >> bit) & 1)) {
+      keep("in the baseline's ambient set, which `extends` cannot take it out of");
+    } else if (bit >= 0 && ((base.inheritable >> bit) & 1)) {
+      keep("in the baseline's inheritable set, which `extends` cannot take it out of");
+    } else {
+      std::vector<std::string> ways;
+      for (const auto& a : u.args) ways.push_back(a.what);
+      d.dropped_caps.push_back(cap);
+      d.cap_reasons[cap] =
+          "no " + Join(u.syscalls, "/") + (ways.empty() ? "" : " or " + Join(ways, ", ")) +
+          " observed" +
+          (denied.empty() ? "" : " (only " + Join(denied, ", ") + ", which the baseline denies)");
+    }
+  }
+  if (!d.dropped_caps.empty()) draft.caps_drop = d.dropped_caps;
+
+  std::vector<std::string> h;
+  if (d.dropped_caps.empty() && d.kept_caps.empty()) {
+    h.push_back("Capabilities: the baseline has none, and none are added.");
+    return h;
+  }
+  h.push_back("Capabilities: of the baseline's " +
+              std::to_string(d.dropped_caps.size() + d.kept_caps.size()) + ", " +
+              std::to_string(d.dropped_caps.size()) + " dropped (capabilities.drop below), " +
+              std::to_string(d.kept_caps.size()) + " kept.");
+  for (const auto& cap : d.dropped_caps)
+    h.push_back("  dropped " + cap + ": " + d.cap_reasons[cap]);
+  for (const auto& cap : d.kept_caps) h.push_back("  kept " + cap + ": " + d.cap_reasons[cap]);
+  return h;
+}
+
 }  // namespace
+
+const std::vector<CapabilityUse>& CapabilityUses() {
+  // Shared ways in: io_uring runs socket, bind, setsockopt (URING_CMD),
+  // sendmsg and setxattr without those syscalls; x86's socketcall hides
+  // its arguments; a new user namespace's uid_map/gid_map is written with
+  // write(2), which needs SETUID/SETGID (and SETFCAP to map uid 0), so the
+  // calls that create one stand for it.
+  static const std::vector<CapabilityUse> kUses = [] {
+    const std::vector<std::string> io_uring = {"io_uring_setup", "io_uring_enter",
+                                               "io_uring_register"};
+    const CapabilityArgUse new_userns = {
+        "clone", "clone(CLONE_NEWUSER)",
+        [](const std::vector<uint64_t>& k) { return (k[0] & CLONE_NEWUSER) != 0; }};
+    auto with = [](std::vector<std::string> a, const std::vector<std::string>& b) {
+      a.insert(a.end(), b.begin(), b.end());
+      return a;
+    };
+    return std::vector<CapabilityUse>{
+        {"CHOWN", {"chown", "fchown", "lchown", "fchownat", "chown32", "fchown32", "lchown32"}, {}},
+        {"MKNOD", {"mknod", "mknodat"}, {}},
+        // Also: forging SCM_CREDENTIALS in sendmsg, writing a uid_map.
+        {"SETUID",
+         with({"setuid", "setreuid", "setresuid", "setfsuid", "setuid32", "setreuid32",
+               "setresuid32", "setfsuid32", "sendmsg", "sendmmsg", "socketcall", "unshare",
+               "clone3"},
+              io_uring),
+         {new_userns}},
+        {"SETGID",
+         with({"setgid", "setregid", "setresgid", "setfsgid", "setgroups", "setgid32", "setregid32",
+               "setresgid32", "setfsgid32", "setgroups32", "sendmsg", "sendmmsg", "socketcall",
+               "unshare", "clone3"},
+              io_uring),
+         {new_userns}},
+        // Setting or removing security.capability; mapping uid 0 in a new
+        // user namespace.
+        {"SETFCAP",
+         with({"setxattr", "lsetxattr", "fsetxattr", "setxattrat", "removexattr", "lremovexattr",
+               "fremovexattr", "removexattrat", "unshare", "clone3"},
+              io_uring),
+         {new_userns}},
+        {"SETPCAP",
+         {"capset"},
+         {{"prctl", "prctl(PR_CAPBSET_DROP, PR_SET_SECUREBITS or PR_CAP_AMBIENT)",
+           [](const std::vector<uint64_t>& k) {
+             uint64_t o = Int(k[0]);
+             return o == PR_CAPBSET_DROP || o == PR_SET_SECUREBITS || o == PR_CAP_AMBIENT;
+           }}}},
+        // setns into a mount namespace needs SYS_CHROOT as well.
+        {"SYS_CHROOT", {"chroot", "setns"}, {}},
+        // fcntl(F_SETOWN) and FIOSETOWN/SIOCSPGRP direct SIGIO at other
+        // processes; KDSIGACCEPT checks KILL itself.
+        {"KILL",
+         {"kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal",
+          "fcntl", "fcntl64"},
+         {{"ioctl", "ioctl(FIOSETOWN, SIOCSPGRP or KDSIGACCEPT)",
+           [](const std::vector<uint64_t>& k) {
+             uint64_t r = Int(k[0]);
+             return r == 0x8901 || r == 0x8902 || r == 0x4B4E;
+           }}}},
+        // Raw and packet sockets; SO_MARK, IP_TRANSPARENT and IPv6 hop-by-hop
+        // options (setsockopt, or a sendmsg control message).
+        {"NET_RAW",
+         with({"setsockopt", "sendmsg", "sendmmsg", "socketcall"}, io_uring),
+         {{"socket", "socket(AF_PACKET, SOCK_RAW or SOCK_PACKET)",
+           [](const std::vector<uint64_t>& k) {
+             uint64_t family = Int(k[0]), type = k[1] & 0xf;
+             if (family == AF_PACKET || type == SOCK_PACKET) return true;
+             return type == SOCK_RAW && family != AF_NETLINK && family != AF_UNIX;
+           }}}},
+        // bind, and SCTP's bindx (a socket option).
+        {"NET_BIND_SERVICE", with({"bind", "setsockopt", "socketcall"}, io_uring), {}},
+        // Audit records go over NETLINK_AUDIT; the protocol is not recorded.
+        {"AUDIT_WRITE",
+         with({"socketcall"}, io_uring),
+         {{"socket", "socket(AF_NETLINK)",
+           [](const std::vector<uint64_t>& k) { return Int(k[0]) == AF_NETLINK; }}}},
+        {"SYS_TIME",
+         {"settimeofday", "clock_settime", "clock_settime64", "clock_adjtime", "clock_adjtime64",
+          "adjtimex", "stime"},
+         {{"ioctl", "ioctl(RTC_*)",
+           [](const std::vector<uint64_t>& k) { return IoctlType(Int(k[0])) == 'p'; }}}},
+        {"SYS_BOOT", {"reboot", "kexec_load", "kexec_file_load"}, {}},
+        // SIOCGIF* on an unknown device name loads a module when the caller
+        // has SYS_MODULE.
+        {"SYS_MODULE",
+         {"init_module", "finit_module", "delete_module"},
+         {{"ioctl", "ioctl(SIOC*)",
+           [](const std::vector<uint64_t>& k) { return IoctlType(Int(k[0])) == 0x89; }}}},
+        {"SYS_PACCT", {"acct"}, {}},
+        {"SYS_TTY_CONFIG",
+         {"vhangup"},
+         {{"ioctl", "ioctl(KD*, VT_* or TIOCLINUX)",
+           [](const std::vector<uint64_t>& k) {
+             uint64_t r = Int(k[0]);
+             return IoctlType(r) == 'K' || IoctlType(r) == 'V' || r == 0x541C;
+           }}}},
+        {"LEASE", {"fcntl", "fcntl64"}, {}},
+        {"BPF", {"bpf"}, {}},
+        {"PERFMON", {"perf_event_open", "bpf"}, {}},
+    };
+  }();
+  return kUses;
+}
 
 bool HasRecordedArgs(const std::string& s) {
   return s == "socket" || s == "clone" || s == "ioctl" || s == "prctl" || s == "personality";
@@ -468,6 +699,9 @@ Result<LearnedProfile> BuildLearnedProfile(const LearnObservations& obs, const P
     if (v.name.empty())
       d.unnamed.push_back(ArchName(k.first) + " #" + std::to_string(k.second & ~kX32SyscallBit));
 
+  // capabilities: the baseline's, less those no observed call could use.
+  const std::vector<std::string> caps_header = NarrowCapabilities(obs, baseline, d, draft);
+
   // The file itself.
   draft.name = opts.name;
   std::string cmd = Join(opts.command, " ");
@@ -494,9 +728,11 @@ Result<LearnedProfile> BuildLearnedProfile(const LearnObservations& obs, const P
                 ": not allowed here (such calls are killed).");
   h.push_back("");
   h.push_back("How this profile is built:");
-  h.push_back("- `extends: " + opts.extends +
-              "` keeps the baseline's capabilities, no_new_privileges,");
-  h.push_back("  rlimits, paths, Landlock and LSM settings; only seccomp is narrowed here.");
+  h.push_back("- `extends: " + opts.extends + "` keeps the baseline's no_new_privileges, rlimits,");
+  h.push_back("  paths, Landlock and LSM settings; seccomp and capabilities are narrowed here.");
+  h.push_back("- capabilities: each of the baseline's that only certain syscalls can use,");
+  h.push_back("  none of which was observed, is dropped; the others are kept (listed below).");
+  h.push_back("  None is ever added.");
   h.push_back("- The workload ran under the baseline's own filter while it was learned, so");
   h.push_back("  everything below was allowed by the baseline too.");
   h.push_back("- allow / rules: what the workload was seen doing, with counts. Arguments");
@@ -518,6 +754,7 @@ Result<LearnedProfile> BuildLearnedProfile(const LearnObservations& obs, const P
   if (!d.unnamed.empty())
     h.push_back("Observed numbers without a name (cannot be allowed by name): " +
                 Join(d.unnamed, ", ") + ".");
+  for (const auto& line : caps_header) h.push_back(line);
   return out;
 }
 

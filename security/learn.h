@@ -1,7 +1,9 @@
 // `rampart policy learn`, the pure half: what a supervised run observed
 // (syscall numbers, architectures, the arguments that matter) and how those
 // observations become a minimal profile that extends a baseline
-// (docs/learning.md). No syscalls here: runtime/learn_supervisor.cc collects
+// (docs/learning.md): seccomp narrowed to what was seen, and the baseline's
+// capabilities narrowed to those an observed call could have used
+// (CapabilityUses). No syscalls here: runtime/learn_supervisor.cc collects
 // the observations, the CLI writes the draft.
 #pragma once
 
@@ -89,12 +91,37 @@ struct LearnDecisions {
   std::vector<std::string> unnamed;            // numbers libseccomp has no name for ("x86_64 #999")
   std::vector<std::string> architectures;      // "native", "x86", "x32"
   bool unknown_tightened = false;              // the baseline let unknown syscalls run
+  // The baseline's capabilities ("MKNOD", no CAP_), each in one of the two:
+  std::vector<std::string> dropped_caps;           // no observed call could have used it
+  std::vector<std::string> kept_caps;              // used, or not decidable from syscalls
+  std::map<std::string, std::string> cap_reasons;  // capability → why dropped or kept
 };
 
 struct LearnedProfile {
   ProfileDraft draft;
   LearnDecisions decisions;
 };
+
+// A recorded argument value (HasRecordedArgs) that can exercise a
+// capability.
+struct CapabilityArgUse {
+  std::string syscall;  // "socket", "ioctl", "prctl" or "clone"
+  std::string what;     // for comments: "socket(AF_PACKET, SOCK_RAW or SOCK_PACKET)"
+  // Whether one recorded key (as in ObservedSyscall::arg_values) uses it.
+  bool (*uses)(const std::vector<uint64_t>& key) = nullptr;
+};
+
+// A capability that only these syscalls, or these recorded argument values,
+// can exercise (capabilities(7)): a learned profile drops it from the
+// baseline's set when none of them was observed. A capability not in this
+// table (DAC_OVERRIDE, FOWNER, SYS_ADMIN, SYS_PTRACE, ...) is checked inside
+// ordinary calls (open, write, ...) or by files, and is always kept.
+struct CapabilityUse {
+  std::string cap;                     // "MKNOD" (no CAP_)
+  std::vector<std::string> syscalls;   // observing any of these keeps it
+  std::vector<CapabilityArgUse> args;  // or observing one of these values
+};
+const std::vector<CapabilityUse>& CapabilityUses();
 
 // Syscalls rampart itself makes between installing the filter and the
 // workload's first instruction (`policy run` execs right after seccomp):
@@ -103,7 +130,13 @@ const std::vector<std::string>& RuntimeSyscalls();
 
 // Turns observations into a profile that `extends` the baseline (resolved
 // as `baseline`, named `opts.extends`), allows what was observed and denies
-// everything else the baseline would have allowed. The observations must
+// everything else the baseline would have allowed. Capabilities: each of
+// the baseline's that CapabilityUses says no observed call could have used
+// is dropped (`capabilities: {drop: [...]}`); the rest are kept, and none
+// is ever added. Capabilities in the baseline's ambient or inheritable sets
+// are kept (`extends` cannot take them out of those). Observed calls without
+// a name (or from an unfiltered architecture) could be anything: they keep
+// every capability. The observations must
 // come from a run under the baseline's own filter (what the supervisor
 // does), so each observed call and argument value was allowed by it.
 Result<LearnedProfile> BuildLearnedProfile(const LearnObservations& obs, const Policy& baseline,

@@ -18,6 +18,7 @@
 
 #include "runtime/learn_supervisor.h"
 #include "security/bpf_interpreter.h"
+#include "security/capabilities.h"
 #include "security/compiled_policy.h"
 #include "security/constants.h"
 #include "security/profile_writer.h"
@@ -246,7 +247,8 @@ TEST(LearnProfile, InheritsEverythingButSeccompFromTheBaseline) {
   Learned l = Learn(TypicalRun());
   auto base = Loader().Load("default");
   ASSERT_TRUE(base.has_value());
-  EXPECT_EQ(l.policy.caps.bounding, base->caps.bounding);
+  // Capabilities are narrowed (LearnCapabilities below), never widened.
+  EXPECT_EQ(l.policy.caps.bounding & ~base->caps.bounding, 0u);
   EXPECT_EQ(l.policy.no_new_privileges, base->no_new_privileges);
   EXPECT_EQ(l.policy.masked_paths, base->masked_paths);
   EXPECT_EQ(l.policy.readonly_paths, base->readonly_paths);
@@ -303,6 +305,195 @@ TEST(LearnProfile, I386CallsAddTheArchitecture) {
   EXPECT_EQ(l.learned.decisions.architectures, (std::vector<std::string>{"native", "x86"}));
   EXPECT_EQ(Eval(l.policy, "getpid", {}, Arch::kX86), "allow");
   EXPECT_EQ(Eval(l.policy, "getpid"), "allow");  // names are per profile, not per arch
+}
+
+uint64_t CapMask(const std::vector<std::string>& names) {
+  uint64_t mask = 0;
+  for (const auto& n : names) {
+    auto c = ParseCapability(n);
+    EXPECT_TRUE(c.has_value()) << n;
+    if (c) mask |= 1ULL << *c;
+  }
+  return mask;
+}
+
+bool HasCap(const Policy& p, const std::string& name) {
+  return (p.caps.bounding >> ParseCapability(name).value()) & 1;
+}
+
+TEST(LearnCapabilities, UnusedAreDroppedAndTheResultIsTheBaselineLessThose) {
+  Learned l = Learn(TypicalRun());
+  SCOPED_TRACE(l.yaml);
+  auto base = Loader().Load("default");
+  ASSERT_TRUE(base.has_value());
+  const auto& d = l.learned.decisions;
+  // Nothing in TypicalRun chowns, makes nodes, switches ids, opens raw or
+  // netlink sockets, binds, signals or changes capability sets.
+  for (const char* cap : {"CHOWN", "MKNOD", "SETUID", "SETGID", "SETFCAP", "SETPCAP", "SYS_CHROOT",
+                          "KILL", "NET_RAW", "NET_BIND_SERVICE", "AUDIT_WRITE"})
+    EXPECT_TRUE(Has(d.dropped_caps, cap)) << cap << ": " << d.cap_reasons.at(cap);
+  for (const char* cap : {"DAC_OVERRIDE", "FOWNER", "FSETID"}) EXPECT_TRUE(Has(d.kept_caps, cap));
+  // Every baseline capability is decided once.
+  EXPECT_EQ(CapMask(d.dropped_caps) | CapMask(d.kept_caps), base->caps.bounding);
+  EXPECT_EQ(CapMask(d.dropped_caps) & CapMask(d.kept_caps), 0u);
+  // The written file, resolved through `extends`: the baseline's set less
+  // the dropped ones.
+  EXPECT_EQ(l.policy.caps.bounding, base->caps.bounding & ~CapMask(d.dropped_caps));
+  EXPECT_EQ(l.policy.caps.ambient, base->caps.ambient);
+  EXPECT_NE(l.yaml.find("dropped MKNOD: no mknod/mknodat observed"), std::string::npos);
+  EXPECT_NE(l.yaml.find("kept DAC_OVERRIDE: not decidable from syscalls"), std::string::npos);
+  EXPECT_NE(l.yaml.find("capabilities:\n  drop: [CHOWN, "), std::string::npos);
+}
+
+TEST(LearnCapabilities, ChownKeepsChown) {
+  LearnObservations o = TypicalRun();
+  for (int i = 0; i < 2; ++i) o.Record(Call(Arch::kX86_64, "fchownat", {3, 0, 0, 0, 0}), 100);
+  Learned with = Learn(o);
+  SCOPED_TRACE(with.yaml);
+  EXPECT_TRUE(Has(with.learned.decisions.kept_caps, "CHOWN"));
+  EXPECT_FALSE(Has(with.learned.decisions.dropped_caps, "CHOWN"));
+  EXPECT_EQ(with.learned.decisions.cap_reasons.at("CHOWN"), "observed fchownat 2x");
+  EXPECT_TRUE(HasCap(with.policy, "CHOWN"));
+  EXPECT_FALSE(HasCap(with.policy, "MKNOD"));
+
+  Learned without = Learn(TypicalRun());
+  EXPECT_TRUE(Has(without.learned.decisions.dropped_caps, "CHOWN"));
+  EXPECT_FALSE(HasCap(without.policy, "CHOWN"));
+}
+
+TEST(LearnCapabilities, RawSocketKeepsNetRawStreamDoesNot) {
+  LearnObservations raw = TypicalRun();
+  raw.Record(Call(Arch::kX86_64, "socket", {AF_INET, SOCK_RAW, 1 /* IPPROTO_ICMP */}), 100);
+  Learned kept = Learn(raw);
+  SCOPED_TRACE(kept.yaml);
+  EXPECT_TRUE(Has(kept.learned.decisions.kept_caps, "NET_RAW"));
+  EXPECT_EQ(kept.learned.decisions.cap_reasons.at("NET_RAW"),
+            "observed socket(AF_INET, SOCK_RAW) 1x");
+  EXPECT_TRUE(HasCap(kept.policy, "NET_RAW"));
+
+  // TypicalRun opens AF_INET SOCK_STREAM sockets only.
+  Learned stream = Learn(TypicalRun());
+  EXPECT_TRUE(Has(stream.learned.decisions.dropped_caps, "NET_RAW"));
+  EXPECT_FALSE(HasCap(stream.policy, "NET_RAW"));
+
+  // A netlink SOCK_RAW socket needs no NET_RAW, but may write audit records.
+  LearnObservations netlink = TypicalRun();
+  netlink.Record(Call(Arch::kX86_64, "socket", {AF_NETLINK, SOCK_RAW, 0}), 100);
+  Learned nl = Learn(netlink);
+  EXPECT_TRUE(Has(nl.learned.decisions.dropped_caps, "NET_RAW")) << nl.yaml;
+  EXPECT_TRUE(Has(nl.learned.decisions.kept_caps, "AUDIT_WRITE")) << nl.yaml;
+
+  // AF_PACKET of any type keeps it.
+  LearnObservations packet = TypicalRun();
+  packet.Record(Call(Arch::kX86_64, "socket", {AF_PACKET, SOCK_DGRAM, 0}), 100);
+  EXPECT_TRUE(Has(Learn(packet).learned.decisions.kept_caps, "NET_RAW"));
+}
+
+TEST(LearnCapabilities, Setuid32OnX86KeepsSetuid) {
+  LearnObservations o = TypicalRun();
+  o.Record(Call(Arch::kX86, "setuid32", {1000}), 100);
+  Learned l = Learn(o);
+  SCOPED_TRACE(l.yaml);
+  EXPECT_TRUE(Has(l.learned.decisions.kept_caps, "SETUID"));
+  EXPECT_TRUE(HasCap(l.policy, "SETUID"));
+  EXPECT_TRUE(Has(l.learned.decisions.dropped_caps, "SETGID"));
+  EXPECT_FALSE(HasCap(l.policy, "SETGID"));
+}
+
+TEST(LearnCapabilities, DacOverrideIsAlwaysKept) {
+  LearnObservations o;
+  o.Record(Call(Arch::kX86_64, "read"), 1);
+  Learned l = Learn(o);
+  EXPECT_TRUE(Has(l.learned.decisions.kept_caps, "DAC_OVERRIDE"));
+  EXPECT_TRUE(HasCap(l.policy, "DAC_OVERRIDE"));
+  EXPECT_NE(l.learned.decisions.cap_reasons.at("DAC_OVERRIDE").find("not decidable"),
+            std::string::npos);
+}
+
+TEST(LearnCapabilities, NeverAddsACapabilityTheBaselineLacks) {
+  const std::string base =
+      "name: base\nextends: default\ncapabilities:\n  drop: [CHOWN, NET_RAW]\n";
+  LearnObservations o = TypicalRun();
+  o.Record(Call(Arch::kX86_64, "chown", {0, 0, 0}), 100);
+  o.Record(Call(Arch::kX86_64, "socket", {AF_INET, SOCK_RAW, 1}), 100);
+  Learned l = Learn(o, base, "/tmp/rampart-learn-test/base.yaml");
+  SCOPED_TRACE(l.yaml);
+  const auto& d = l.learned.decisions;
+  for (const char* cap : {"CHOWN", "NET_RAW"}) {
+    EXPECT_FALSE(HasCap(l.policy, cap)) << cap;
+    EXPECT_FALSE(Has(d.kept_caps, cap)) << cap;
+    EXPECT_FALSE(Has(d.dropped_caps, cap)) << cap;
+  }
+  // A baseline without any capability: no capabilities section at all.
+  const std::string none = "name: base\nextends: default\ncapabilities:\n  drop: [ALL]\n";
+  Learned n = Learn(o, none, "/tmp/rampart-learn-test/base.yaml");
+  EXPECT_EQ(n.policy.caps.bounding, 0u);
+  EXPECT_TRUE(n.learned.decisions.kept_caps.empty());
+  EXPECT_FALSE(n.learned.draft.caps_drop.has_value());
+}
+
+TEST(LearnCapabilities, CallsTheBaselineDeniesDoNotCount) {
+  // default denies chroot(2) outright: a chroot that only ever failed
+  // exercised nothing, and the learned profile still denies it.
+  LearnObservations o = TypicalRun();
+  o.Record(Call(Arch::kX86_64, "chroot", {0}), 100);
+  Learned l = Learn(o);
+  SCOPED_TRACE(l.yaml);
+  ASSERT_EQ(Eval(l.policy, "chroot"), "errno(EPERM)");
+  EXPECT_TRUE(Has(l.learned.decisions.dropped_caps, "SYS_CHROOT"));
+  EXPECT_NE(l.learned.decisions.cap_reasons.at("SYS_CHROOT").find("which the baseline denies"),
+            std::string::npos);
+}
+
+TEST(LearnCapabilities, PrctlKeepsSetpcapOnlyForCapabilityOptions) {
+  LearnObservations o = TypicalRun();  // prctl(PR_SET_NAME)
+  EXPECT_TRUE(Has(Learn(o).learned.decisions.dropped_caps, "SETPCAP"));
+  o.Record(Call(Arch::kX86_64, "prctl", {PR_CAPBSET_DROP, 21}), 100);
+  Learned l = Learn(o);
+  EXPECT_TRUE(Has(l.learned.decisions.kept_caps, "SETPCAP")) << l.yaml;
+  EXPECT_TRUE(HasCap(l.policy, "SETPCAP"));
+}
+
+TEST(LearnCapabilities, AmbientCapabilitiesAreKept) {
+  // extends cannot take a capability out of the baseline's ambient set, so
+  // dropping it would make the learned profile fail to resolve.
+  const std::string base =
+      "name: base\nextends: default\ncapabilities:\n  ambient: [NET_BIND_SERVICE]\n";
+  Learned l = Learn(TypicalRun(), base, "/tmp/rampart-learn-test/base.yaml");
+  SCOPED_TRACE(l.yaml);
+  EXPECT_TRUE(Has(l.learned.decisions.kept_caps, "NET_BIND_SERVICE"));
+  EXPECT_TRUE(HasCap(l.policy, "NET_BIND_SERVICE"));
+  EXPECT_TRUE(Has(l.learned.decisions.dropped_caps, "MKNOD"));
+}
+
+TEST(LearnCapabilities, UnnamedCallsKeepEveryCapability) {
+  LearnObservations o = TypicalRun();
+  seccomp_data bogus = Call(Arch::kX86_64, "read");
+  bogus.nr = 4000;  // no syscall has this number
+  o.Record(bogus, 100);
+  Learned l = Learn(o);
+  EXPECT_TRUE(l.learned.decisions.dropped_caps.empty()) << l.yaml;
+  EXPECT_FALSE(l.learned.draft.caps_drop.has_value());
+}
+
+TEST(LearnCapabilities, TableNamesAreKnown) {
+  // A misspelt name would never match an observation and drop the
+  // capability unsoundly. Names newer than this libseccomp come back as
+  // numbers without a name, which keep every capability.
+  const std::set<std::string> newer = {"setxattrat", "removexattrat"};
+  for (const auto& u : CapabilityUses()) {
+    EXPECT_TRUE(ParseCapability(u.cap).has_value()) << u.cap;
+    for (const auto& s : u.syscalls)
+      EXPECT_TRUE(IsKnownSyscall(s) || newer.count(s)) << u.cap << ": " << s;
+    for (const auto& a : u.args) {
+      EXPECT_TRUE(HasRecordedArgs(a.syscall)) << u.cap << ": " << a.syscall;
+      EXPECT_NE(a.uses, nullptr);
+    }
+  }
+  for (const char* s :
+       {"chown32", "fchown32", "lchown32", "setuid32", "setgid32", "setreuid32", "setregid32",
+        "setresuid32", "setresgid32", "setfsuid32", "setfsgid32", "setgroups32"})
+    EXPECT_TRUE(SyscallNumber(Arch::kX86, s).has_value()) << s;
 }
 
 TEST(LearnNames, DisplayAndFileNames) {
