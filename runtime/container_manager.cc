@@ -15,6 +15,7 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <mutex>
 
 #include "base/atomic_file.h"
 #include "base/fault.h"
@@ -60,7 +61,19 @@ std::string CgroupParent(const Paths& paths) {
   return "rampart-" + Sha256Hex(paths.root).substr(0, 12);
 }
 
-Result<CgroupManager> Cgroups(const Paths& paths) { return CgroupManager::Detect(CgroupParent(paths)); }
+// The host's cgroup layout does not change under one rampart process:
+// /proc/self/mountinfo (long on busy hosts) is parsed once, not at every
+// create, start, teardown and destroy step.
+Result<CgroupManager> Cgroups(const Paths& paths) {
+  static std::mutex mu;
+  static std::map<std::string, CgroupManager> memo;
+  const std::string parent = CgroupParent(paths);
+  std::lock_guard lock(mu);
+  if (auto it = memo.find(parent); it != memo.end()) return it->second;
+  RAMPART_ASSIGN_OR_RETURN(auto m, CgroupManager::Detect(parent));
+  memo.emplace(parent, m);
+  return m;
+}
 
 Result<ContainerSpec> LoadSpec(const Paths& paths, const std::string& name) {
   auto text = ReadFile(paths.ConfigFile(name));
@@ -548,7 +561,8 @@ Status ContainerManager::Destroy(const std::string& name, bool force) {
   // Its addresses, DNS names and DHCP reservations go with it. A config that
   // cannot be read any more (destroy -f of a damaged container) leaves them
   // to `net rm`.
-  if (auto spec = LoadSpec(paths_, name); spec) {
+  auto spec = Created(name) ? Result<ContainerSpec>(Created(name)->first) : LoadSpec(paths_, name);
+  if (spec) {
     if (auto st = ReleaseNetworks(paths_, *spec); !st) {
       if (!force) return st.error().Wrap("destroy " + name);
       log_.Warn("destroy: networks not released", {{"container", name}, {"error", st.error().message()}});
