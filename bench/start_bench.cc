@@ -28,8 +28,11 @@
 // Usage: start_bench [--quick] [--runs=N] [--warmup=N] [--containers=N]
 //                    [--rampart=PATH] [--no-concurrency]
 // Needs root. The rampart binary is copied into a temp dir first (so that a
-// rebuild during the run cannot swap it); all rampart state (RAMPART_ROOT,
-// RAMPART_RUN, RAMPART_CONF_DIR) and crun/runc state go there too. The
+// rebuild during the run cannot swap it); rampart's persistent state
+// (RAMPART_ROOT, RAMPART_CONF_DIR) goes there too. The runtime state of
+// every runtime (RAMPART_RUN, crun's and runc's --root) goes to a temp dir
+// in /dev/shm: a tmpfs, as /run is on a usual host (not on this VM, where
+// /run is on the root ext4). The
 // cgroups crun and runc create are nested under the bench's own (deepest
 // v1) cgroup and removed at the end, as is the lxc.pivot cgroup LXC leaves.
 #include <errno.h>
@@ -277,6 +280,7 @@ struct Options {
 
 struct Env {
   std::string tmp;
+  std::string state;  // on tmpfs: RAMPART_RUN, crun-state, runc-state
   std::string rootfs;
   std::string rampart;  // empty: not found
   std::string crun, runc, lxc_execute, unshare, sh;
@@ -664,8 +668,13 @@ void Cleanup(Env& env) {
     std::printf("WARNING: mounts left under %s; not removing it\n", env.tmp.c_str());
     return;
   }
+  if (mi && !env.state.empty() && mi->find(" " + env.state + "/") != std::string::npos) {
+    std::printf("WARNING: mounts left under %s; not removing it\n", env.state.c_str());
+    return;
+  }
   std::error_code ec;
   fs::remove_all(env.tmp, ec);
+  if (!env.state.empty()) fs::remove_all(env.state, ec);
 }
 
 bool ParseInt(const std::string& arg, const std::string& flag, int* out) {
@@ -749,6 +758,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   env.tmp = tmpl;
+  char state_tmpl[] = "/dev/shm/start_bench.XXXXXX";
+  if (!mkdtemp(state_tmpl)) {
+    std::perror("mkdtemp /dev/shm");
+    fs::remove_all(env.tmp);
+    return 1;
+  }
+  env.state = state_tmpl;
   env.rootfs = env.tmp + "/rootfs";
   if (auto st = MakeRootfs(env.rootfs); !st) {
     std::fprintf(stderr, "start_bench: %s\n", st.error().message().c_str());
@@ -770,10 +786,10 @@ int main(int argc, char** argv) {
   env.unshare = FindInPath("unshare").value_or("");
   env.sh = FindInPath("sh").value_or("/bin/sh");
   env.hybrid = access(kCgroup2Controllers, F_OK) == 0;
-  for (const char* d : {"root", "run", "conf", "crun-state", "runc-state", "lxc"})
-    fs::create_directories(env.tmp + "/" + d);
+  for (const char* d : {"root", "conf", "lxc"}) fs::create_directories(env.tmp + "/" + d);
+  for (const char* d : {"run", "crun-state", "runc-state"}) fs::create_directories(env.state + "/" + d);
   setenv("RAMPART_ROOT", (env.tmp + "/root").c_str(), 1);
-  setenv("RAMPART_RUN", (env.tmp + "/run").c_str(), 1);
+  setenv("RAMPART_RUN", (env.state + "/run").c_str(), 1);
   setenv("RAMPART_CONF_DIR", (env.tmp + "/conf").c_str(), 1);
   // Like for like with crun's default spec (a net namespace with lo only),
   // and the machine's own network is left alone.
@@ -809,7 +825,7 @@ int main(int argc, char** argv) {
   Row r_start_ret{"  `rampart start` alone (returns once running)", "the `rampart start NAME` process alone"};
   Row r_create{"  rampart create -t dir:ROOTFS (alone)", "rampart create NAME -t " + dir_tpl + " -- /bin/true"};
   Row r_destroy{"  rampart destroy (alone, stopped container)", "rampart destroy NAME --force"};
-  std::string crun_args = env.crun + " --root " + env.tmp + "/crun-state run --bundle " + env.tmp + "/bundle-crun ID";
+  std::string crun_args = env.crun + " --root " + env.state + "/crun-state run --bundle " + env.tmp + "/bundle-crun ID";
   Row r_crun{"crun run", "(fork; unshare(CLONE_NEWNS); bind /dev/null over " + std::string(kCgroup2Controllers) +
                              "; exec) " + crun_args};
   Row r_crun_wrap{"crun run via `unshare -m sh -c 'mount --bind ...'`",
@@ -818,7 +834,7 @@ int main(int argc, char** argv) {
              "unshare -m sh -c 'mount --bind /dev/null " + std::string(kCgroup2Controllers) + " && exec /bin/true'"};
   Row r_crun_nocg{"crun --cgroup-manager=disabled run",
                   "(same private mount ns) " + env.crun + " --cgroup-manager=disabled --root ... run --bundle ... ID"};
-  Row r_runc{"runc run", env.runc + " --root " + env.tmp + "/runc-state run --bundle " + env.tmp + "/bundle-runc ID"};
+  Row r_runc{"runc run", env.runc + " --root " + env.state + "/runc-state run --bundle " + env.tmp + "/bundle-runc ID"};
   Row r_lxc{"lxc-execute", env.lxc_execute + " -n sb-lxc -P " + env.tmp + "/lxc -- /bin/true"};
   Row r_floor{"unshare -pmnuif --mount-proc chroot (floor)",
               Shell({"unshare", "-pmnuif", "--mount-proc", "chroot", env.rootfs, "/bin/true"})};
@@ -880,7 +896,7 @@ int main(int argc, char** argv) {
     };
     cases.push_back(std::move(c));
   }
-  const std::string crun_state = env.tmp + "/crun-state", runc_state = env.tmp + "/runc-state";
+  const std::string crun_state = env.state + "/crun-state", runc_state = env.state + "/runc-state";
   const std::string bundle_crun = env.tmp + "/bundle-crun", bundle_runc = env.tmp + "/bundle-runc";
   cases.push_back(SimpleCase(&r_crun, [&](int i) {
     return ExecSpec{{env.crun, "--root", crun_state, "run", "--bundle", bundle_crun, id("sb-crun-", i)}, env.hybrid};
