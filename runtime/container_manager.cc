@@ -263,11 +263,17 @@ Status ContainerManager::Create(const CreateOptions& o) {
   }
   auto policy = PolicyFor(paths_, *spec, log_, policy_memo_);
   if (!policy) return rollback(policy.error());
-  if (auto st = FreezePolicy(paths_, o.name, *policy); !st) return rollback(st.error());
-  if (auto st = WriteFileAtomic(paths_.ConfigFile(o.name), SerializeContainerSpec(*spec), 0600,
-                                 o.ephemeral ? Durability::kVolatile : Durability::kDurable);
-      !st)
-    return rollback(st.error());
+  if (o.ephemeral) {
+    // `run --rm`: the config and the frozen policy are written while the
+    // init sets itself up (Persist, LaunchRequest::meanwhile); until then
+    // this manager has them in memory (Created).
+    unpersisted_.insert(o.name);
+  } else {
+    if (auto st = FreezePolicy(paths_, o.name, *policy); !st) return rollback(st.error());
+    if (auto st = WriteFileAtomic(paths_.ConfigFile(o.name), SerializeContainerSpec(*spec), 0600, Durability::kDurable);
+        !st)
+      return rollback(st.error());
+  }
   ContainerState state;
   state.name = o.name;
   state.status = ContainerStatus::kCreated;
@@ -309,8 +315,20 @@ Result<Prepared> Prepare(const Paths& paths, const StateStore& store, const std:
 
 }  // namespace detail
 
+Status ContainerManager::Persist(const std::string& name) {
+  if (!unpersisted_.count(name)) return Ok();
+  const auto* created = Created(name);
+  if (!created) return Error::Internal("container " + name + ": nothing created to write");
+  RAMPART_TRY(FreezePolicy(paths_, name, created->second));
+  RAMPART_TRY(WriteFileAtomic(paths_.ConfigFile(name), SerializeContainerSpec(created->first), 0600,
+                              Durability::kVolatile));
+  unpersisted_.erase(name);
+  return Ok();
+}
+
 Status ContainerManager::Start(const std::string& name) {
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
+  RAMPART_TRY(Persist(name));
   FaultPoint("start:locked");
   RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_, policy_memo_, Created(name)));
   FaultPoint("start:cgroup-created");
@@ -346,7 +364,7 @@ Status ContainerManager::StartMonitor(const std::string& name, Prepared prepared
     if (null_fd > 2) close(null_fd);
     Logger quiet(2, LogLevel::kError);
     MonitorSetup setup{paths_, std::move(prepared.spec), std::move(prepared.policy), std::move(prepared.cgroup), false,
-                       ready_wr.release(), std::move(restore)};
+                       ready_wr.release(), std::move(restore), nullptr, {}};
     auto rc = RunMonitor(std::move(setup), quiet);
     _exit(rc ? 0 : 1);
   }
@@ -396,7 +414,8 @@ Result<int> ContainerManager::LearnForeground(const std::string& name, LearnCapt
     capture->profile = prepared.spec.profile;
   }
   MonitorSetup setup{paths_, std::move(prepared.spec), std::move(prepared.policy), std::move(prepared.cgroup), true, -1,
-                     std::nullopt, capture ? &capture->observations : nullptr};
+                     std::nullopt, capture ? &capture->observations : nullptr, {}};
+  if (unpersisted_.count(name)) setup.meanwhile = [this, name] { return Persist(name); };
   return RunMonitor(std::move(setup), log_);
 }
 

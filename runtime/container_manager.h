@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -145,6 +146,11 @@ class ContainerManager {
     auto it = created_.find(name);
     return it == created_.end() ? nullptr : &it->second;
   }
+  // Created with `ephemeral` (run --rm), config and frozen policy not yet
+  // on disk: Persist writes them (start does it first; a foreground run
+  // while the init sets itself up).
+  std::set<std::string> unpersisted_;
+  Status Persist(const std::string& name);
 };
 
 }  // namespace rampart::runtime

@@ -368,14 +368,20 @@ Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
                                       : ReportToError(report, req.spec->command[0]));
   };
   RAMPART_TRY(release("G"));
-  // The v1 cgroup join (a kernel grace period) and the network setup are
-  // independent: they run side by side, on a thread and here.
+  // The v1 cgroup join (a kernel grace period), the caller's bookkeeping
+  // and the network setup are independent: they run side by side, on a
+  // thread and here.
   Status joined = Ok();
   std::thread cgroup_join;
-  if (late_cgroup && req.join_networks) {
+  if (late_cgroup && (req.join_networks || req.meanwhile)) {
     cgroup_join = std::thread([&] { joined = req.cgroup->AddProcess(pid); });
   } else if (late_cgroup) {
     joined = req.cgroup->AddProcess(pid);
+  }
+  Status meanwhile = req.meanwhile ? req.meanwhile() : Ok();
+  if (!meanwhile) {
+    if (cgroup_join.joinable()) cgroup_join.join();
+    return abort_child(meanwhile.error());
   }
   Status wired = Ok();
   if (req.join_networks) {

@@ -45,6 +45,11 @@ struct LaunchRequest {
   // returns, and a failure kills it. For network setup (the veth peer is
   // made directly in /proc/PID/ns/net).
   std::function<Status(pid_t pid)> join_networks;
+  // Called in the parent right after the child is released, while it sets
+  // up its rootfs and policy (it does not wait for this): bookkeeping that
+  // the payload does not need, done in parallel (`run --rm` writes its
+  // config and frozen policy here). A failure kills the child.
+  std::function<Status()> meanwhile;
   const ExecLabels* labels = nullptr;  // AppArmor / SELinux labels set before the policy
   // Set: `policy learn --container`. Right after the policy (seccomp
   // included) the init installs the learning filter

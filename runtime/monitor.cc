@@ -147,6 +147,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   req.rootfs.new_ipc_ns = setup.spec.namespaces.ipc;
   req.rootfs.new_cgroup_ns = setup.spec.namespaces.cgroup;
   req.cgroup = &setup.cgroup;
+  req.meanwhile = setup.meanwhile;
   std::unique_ptr<LearnRecorder> recorder;
   if (setup.learn) {
     req.learn = [&](UniqueFd listener) -> Status {
@@ -205,6 +206,8 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   FaultPoint("monitor:before-launch");
   Result<LaunchedInit> init = Error::Internal("not launched");
   if (setup.restore) {
+    if (setup.meanwhile)
+      if (auto st = setup.meanwhile(); !st) return fail(st.error());
     RestoreRequest rr;
     rr.criu = setup.restore->criu;
     rr.paths = setup.paths;

@@ -8,6 +8,7 @@
 // teardown: status is always recomputed from the live process.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -41,6 +42,9 @@ struct MonitorSetup {
   // learning filter (LaunchRequest::learn); what it recorded is stored here
   // once the container has ended.
   security::LearnObservations* learn = nullptr;
+  // Run while the init sets itself up (LaunchRequest::meanwhile), or before
+  // a restore: what create left to do (`run --rm`).
+  std::function<Status()> meanwhile;
 };
 
 // Runs until the container exits; returns the payload's exit code (128+N
