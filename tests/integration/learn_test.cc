@@ -123,6 +123,18 @@ class LearnTest : public rampart::testing_support::CliTest {
     return r ? *r : CommandOutput{};
   }
 
+  // rampart ARGS must fail with 125 and one error line that contains
+  // `says`; returns the command line, for the caller's own messages.
+  std::string ExpectRefused(const std::vector<std::string>& args, const std::string& says) {
+    auto r = Rampart(args);
+    std::string cmd;
+    for (const auto& a : args) cmd += " " + a;
+    EXPECT_EQ(Code(r), 125) << cmd << Describe(r);
+    EXPECT_EQ(Lines(r.err), 1) << cmd << ": expected one line" << Describe(r);
+    EXPECT_NE(r.err.find(says), std::string::npos) << cmd << ": expected '" << says << "'" << Describe(r);
+    return cmd;
+  }
+
   std::string Mkdir(const std::string& name) {
     std::string d = dir_ + "/" + name;
     EXPECT_EQ(mkdir(d.c_str(), 0755), 0) << d;
@@ -201,13 +213,7 @@ TEST_F(LearnTest, RefusesBadInputWithOneLineBeforeRunningAnything) {
       {{"policy", "learn", "--name", "bad name", "-o", out, "--", "touch", marker}, "bad name"},
   };
   for (const auto& c : cases) {
-    auto r = Rampart(c.args);
-    std::string cmd;
-    for (const auto& a : c.args) cmd += " " + a;
-    EXPECT_EQ(Code(r), 125) << cmd << Describe(r);
-    EXPECT_EQ(Lines(r.err), 1) << cmd << ": expected one line" << Describe(r);
-    EXPECT_NE(r.err.find(c.says), std::string::npos)
-        << cmd << ": expected '" << c.says << "'" << Describe(r);
+    const std::string cmd = ExpectRefused(c.args, c.says);
     EXPECT_FALSE(Exists(marker)) << cmd << ": the command ran";
     EXPECT_FALSE(Exists(out)) << cmd << ": a profile was written";
   }
@@ -291,12 +297,22 @@ void BuildWorkloadRootfs(const std::string& root) {
   ASSERT_EQ(symlink("bin/busybox", (root + "/sleep").c_str()), 0);
 }
 
-TEST_F(LearnTest, ContainerIsLearnedAndItsProfileRunsItAndDeniesTheRest) {
+// The container the --container tests learn from: the workload's "work"
+// mode on /w1, in a rootfs of its own at `root`.
+class LearnContainerTest : public LearnTest {
+ protected:
+  void CreateWorkloadContainer(const std::string& root) {
+    BuildWorkloadRootfs(root);
+    if (HasFatalFailure()) return;
+    auto create = Rampart({"create", name_, "-t", "dir:" + root, "--", "/workload", "work", "/w1"});
+    ASSERT_EQ(Code(create), 0) << Describe(create);
+  }
+};
+
+TEST_F(LearnContainerTest, ContainerIsLearnedAndItsProfileRunsItAndDeniesTheRest) {
   const std::string root = dir_ + "/rootfs", out = dir_ + "/learned.yaml";
-  BuildWorkloadRootfs(root);
+  CreateWorkloadContainer(root);
   if (HasFatalFailure()) return;
-  auto create = Rampart({"create", name_, "-t", "dir:" + root, "--", "/workload", "work", "/w1"});
-  ASSERT_EQ(Code(create), 0) << Describe(create);
 
   // The container runs in the foreground (its own netns, loopback up), its
   // init under `default` plus the learning filter.
@@ -343,12 +359,10 @@ TEST_F(LearnTest, ContainerIsLearnedAndItsProfileRunsItAndDeniesTheRest) {
   EXPECT_EQ(ls.out.find(name_ + "-"), std::string::npos) << "a --rm container was left:" << Describe(ls);
 }
 
-TEST_F(LearnTest, ContainerLearnRefusesBadInputWithOneLine) {
+TEST_F(LearnContainerTest, ContainerLearnRefusesBadInputWithOneLine) {
   const std::string root = dir_ + "/rootfs", out = dir_ + "/x.yaml";
-  BuildWorkloadRootfs(root);
+  CreateWorkloadContainer(root);
   if (HasFatalFailure()) return;
-  auto create = Rampart({"create", name_, "-t", "dir:" + root, "--", "/workload", "work", "/w1"});
-  ASSERT_EQ(Code(create), 0) << Describe(create);
   struct Case {
     std::vector<std::string> args;
     std::string says;
@@ -360,12 +374,7 @@ TEST_F(LearnTest, ContainerLearnRefusesBadInputWithOneLine) {
       {{"policy", "learn", "--container", name_}, "-o NEW.yaml is required"},
   };
   for (const auto& c : cases) {
-    auto r = Rampart(c.args);
-    std::string cmd;
-    for (const auto& a : c.args) cmd += " " + a;
-    EXPECT_EQ(Code(r), 125) << cmd << Describe(r);
-    EXPECT_EQ(Lines(r.err), 1) << cmd << ": expected one line" << Describe(r);
-    EXPECT_NE(r.err.find(c.says), std::string::npos) << cmd << ": expected '" << c.says << "'" << Describe(r);
+    const std::string cmd = ExpectRefused(c.args, c.says);
     EXPECT_FALSE(Exists(out)) << cmd << ": a profile was written";
   }
   EXPECT_TRUE(ListDir(root + "/w1").empty()) << "the container ran";
