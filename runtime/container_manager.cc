@@ -281,7 +281,7 @@ Status ContainerManager::Create(const CreateOptions& o) {
   state.profile = spec->profile;
   state.policy_hash = policy->hash;
   if (auto st = store_.WriteState(state); !st) return rollback(st.error());
-  created_[o.name] = {*spec, *policy};
+  created_[o.name] = {std::move(*spec), std::move(*policy)};
   return Ok();
 }
 

@@ -318,7 +318,7 @@ std::string FrozenPolicyJson(const CompiledPolicy& c) {
   nlohmann::json j = {{"version", 2},
                       {"name", p.name},
                       {"hash", c.hash},
-                      {"bpf_sha256", Sha256Hex(BpfBytes(c.seccomp.insns))},
+                      {"bpf_sha256", c.bpf_sha256.empty() ? Sha256Hex(BpfBytes(c.seccomp.insns)) : c.bpf_sha256},
                       {"tree", c.seccomp.tree},
                       {"default", p.seccomp.default_action.ToString()},
                       {"unknown", p.seccomp.unknown_action.ToString()},
@@ -340,8 +340,10 @@ Result<CompiledPolicy> ThawPolicy(std::string_view json, std::string_view bpf, c
   auto j = nlohmann::json::parse(json, nullptr, false);
   if (!j.is_object() || j.value("version", 0) != 2) return bad("unreadable or of an unknown version");
   if (bpf.empty() || bpf.size() % sizeof(sock_filter) != 0) return bad("the BPF program is truncated");
-  if (j.value("bpf_sha256", "") != Sha256Hex(bpf)) return bad("the BPF program does not match its recorded hash");
+  const std::string bpf_sha256 = Sha256Hex(bpf);
+  if (j.value("bpf_sha256", "") != bpf_sha256) return bad("the BPF program does not match its recorded hash");
   CompiledPolicy c;
+  c.bpf_sha256 = bpf_sha256;
   try {
     Policy& p = c.policy;
     p.name = j.at("name").get<std::string>();
@@ -381,8 +383,10 @@ Result<CompiledPolicy> PolicyCache::Get(const Policy& policy, bool* hit) const {
   auto meta_text = ReadFile(meta_path);
   if (bytes && meta_text && !bytes->empty() && bytes->size() % sizeof(sock_filter) == 0) {
     auto meta = nlohmann::json::parse(*meta_text, nullptr, false);
-    if (meta.is_object() && meta.value("sha256", "") == Sha256Hex(*bytes)) {
+    const std::string digest = Sha256Hex(*bytes);
+    if (meta.is_object() && meta.value("sha256", "") == digest) {
       CompiledPolicy out;
+      out.bpf_sha256 = digest;
       out.policy = policy;
       out.hash = hash;
       out.seccomp.insns.resize(bytes->size() / sizeof(sock_filter));

@@ -15,6 +15,9 @@ struct CompiledPolicy {
   Policy policy;           // caps, NNP, rlimits, paths, network, Landlock and LSM settings
   SeccompProgram seccomp;  // one BPF program for all filtered architectures
   std::string hash;        // sha256 of the canonical IR + toolchain versions
+  // sha256 of the program's bytes when already known (set by ThawPolicy,
+  // which checked it; "" = not computed): saves hashing it twice.
+  std::string bpf_sha256;
 };
 
 // Canonical, deterministic JSON of the IR (sorted keys and names).
