@@ -819,6 +819,11 @@ int main(int argc, char** argv) {
   const std::string dir_tpl = "dir:" + env.rootfs;
   Row r_run{"rampart run --rm (create+start+exit+destroy)",
             Shell({"rampart", "run", "NAME", "--rm", "-t", dir_tpl, "--", "/bin/true"})};
+  // A memory, pids or cpu limit puts the container into the v1 hierarchies
+  // on a hybrid host: the cost of joining them (an RCU grace period).
+  const std::string limits_yaml = env.tmp + "/limits.yaml";
+  Row r_run_limits{"  rampart run --rm, pids limit (v1 cgroups)",
+                   Shell({"rampart", "run", "NAME", "--rm", "-t", dir_tpl, "--config", limits_yaml, "--", "/bin/true"})};
   Row r_start{"rampart start, pre-created, until its monitor exits",
               "rampart create NAME -t " + dir_tpl + " -- /bin/true (untimed); then timed: rampart start NAME + wait for the "
               "detached monitor to exit; then rampart destroy NAME (untimed)"};
@@ -841,7 +846,7 @@ int main(int argc, char** argv) {
   Row r_true{"fork+exec /bin/true", "/bin/true"};
 
   if (rp.empty()) {
-    for (Row* r : {&r_run, &r_start, &r_start_ret, &r_create, &r_destroy}) r->skip = "rampart binary not found";
+    for (Row* r : {&r_run, &r_run_limits, &r_start, &r_start_ret, &r_create, &r_destroy}) r->skip = "rampart binary not found";
   }
   if (env.crun.empty())
     for (Row* r : {&r_crun, &r_crun_wrap, &r_crun_nocg}) r->skip = kNotInstalled;
@@ -872,6 +877,12 @@ int main(int argc, char** argv) {
   cases.push_back(SimpleCase(&r_run, [&](int i) {
     env.rampart_names.insert(id("sb-run-", i));
     return ExecSpec{{rp, "run", id("sb-run-", i), "--rm", "-t", dir_tpl, "--", "/bin/true"}};
+  }));
+  if (auto st = rampart::WriteFileAtomic(limits_yaml, "limits:\n  pids: 1000\n"); !st)
+    r_run_limits.error = st.error().message();
+  cases.push_back(SimpleCase(&r_run_limits, [&](int i) {
+    env.rampart_names.insert(id("sb-lim-", i));
+    return ExecSpec{{rp, "run", id("sb-lim-", i), "--rm", "-t", dir_tpl, "--config", limits_yaml, "--", "/bin/true"}};
   }));
   {
     Case c;
@@ -941,8 +952,8 @@ int main(int argc, char** argv) {
   }
   double lat_s = (NowMs() - t_lat) / 1000;
 
-  std::vector<Row*> rows = {&r_run,  &r_start,    &r_start_ret, &r_create, &r_destroy, &r_crun, &r_crun_wrap,
-                            &r_wrap, &r_crun_nocg, &r_runc,     &r_lxc,    &r_floor,   &r_true};
+  std::vector<Row*> rows = {&r_run,  &r_run_limits, &r_start, &r_start_ret, &r_create, &r_destroy, &r_crun,
+                            &r_crun_wrap, &r_wrap, &r_crun_nocg, &r_runc, &r_lxc, &r_floor, &r_true};
   std::printf("## Start to exit of /bin/true (%d runs; %.1f s)\n\n", opt.runs, lat_s);
   PrintTable(rows, r_run);
   std::printf("\nrampart/this = rampart run --rm median / this median (below 1: rampart is faster).\n");
