@@ -12,17 +12,14 @@
 #include "security/compiled_policy.h"
 #include "security/embedded.h"
 #include "security/resolver.h"
+#include "tests/unit/policy_test_util.h"
 
 namespace rampart::security {
 namespace {
 
-const char* kFile = "/tmp/rampart-audit-test/x.yaml";
+using testing_util::Loader;
 
-ProfileLoader Loader() {
-  auto l = ProfileLoader::Create();
-  EXPECT_TRUE(l.has_value()) << l.error().message();
-  return std::move(l).value();
-}
+const char* kFile = "/tmp/rampart-audit-test/x.yaml";
 
 Policy Load(const std::string& text) {
   auto p = Loader().LoadText(text, kFile);

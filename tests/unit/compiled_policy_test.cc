@@ -11,15 +11,12 @@
 #include "security/compiled_policy.h"
 #include "security/embedded.h"
 #include "security/resolver.h"
+#include "tests/unit/policy_test_util.h"
 
 namespace rampart::security {
 namespace {
 
-ProfileLoader Loader() {
-  auto l = ProfileLoader::Create();
-  EXPECT_TRUE(l.has_value()) << l.error().message();
-  return std::move(l).value();
-}
+using testing_util::Loader;
 
 class TempDir {
  public:

@@ -12,15 +12,14 @@
 #include "security/constants.h"
 #include "security/resolver.h"
 #include "security/syscall_table.h"
+#include "tests/unit/policy_test_util.h"
 
 namespace rampart::security {
 namespace {
 
-ProfileLoader Loader() {
-  auto l = ProfileLoader::Create();
-  EXPECT_TRUE(l.has_value()) << l.error().message();
-  return std::move(l).value();
-}
+using testing_util::Loader;
+using testing_util::Call;
+using testing_util::Eval;
 
 const char* kInline = "/tmp/rampart-resolver-test/x.yaml";
 
@@ -41,22 +40,6 @@ uint64_t Caps(std::initializer_list<const char*> names) {
     if (c) m |= 1ULL << *c;
   }
   return m;
-}
-
-seccomp_data Call(Arch arch, const std::string& name, std::initializer_list<uint64_t> args = {}) {
-  seccomp_data d{};
-  d.arch = AuditArch(arch);
-  auto nr = SyscallNumber(arch, name);
-  EXPECT_TRUE(nr.has_value()) << name << " on " << ArchName(arch);
-  d.nr = static_cast<int>(nr.value_or(0));
-  size_t i = 0;
-  for (uint64_t a : args) d.args[i++] = a;
-  return d;
-}
-
-std::string Eval(const Policy& p, const std::string& name, std::initializer_list<uint64_t> args = {},
-                 Arch arch = Arch::kX86_64) {
-  return p.seccomp.Evaluate(Call(arch, name, args)).ToString();
 }
 
 // Expects LoadText(text) to fail at line:col naming `word`.

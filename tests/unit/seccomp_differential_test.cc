@@ -12,15 +12,12 @@
 #include "security/filter_verify.h"
 #include "security/resolver.h"
 #include "security/syscall_table.h"
+#include "tests/unit/policy_test_util.h"
 
 namespace rampart::security {
 namespace {
 
-ProfileLoader Loader() {
-  auto l = ProfileLoader::Create();
-  EXPECT_TRUE(l.has_value()) << l.error().message();
-  return std::move(l).value();
-}
+using testing_util::Loader;
 
 // Compiles `p` and compares every verdict; returns how many calls were checked.
 size_t CheckPolicy(const Policy& p, Optimize opt) {

@@ -17,17 +17,14 @@
 #include "security/filter_verify.h"
 #include "security/resolver.h"
 #include "security/syscall_table.h"
+#include "tests/unit/policy_test_util.h"
 
 namespace rampart::security {
 namespace {
 
-const std::string kDir = std::string(RAMPART_SOURCE_DIR) + "/tests/fixtures/formats/";
+using testing_util::Loader;
 
-ProfileLoader Loader() {
-  auto l = ProfileLoader::Create();
-  EXPECT_TRUE(l.has_value()) << l.error().message();
-  return std::move(l).value();
-}
+const std::string kDir = std::string(RAMPART_SOURCE_DIR) + "/tests/fixtures/formats/";
 
 std::string Fixture(const std::string& name) {
   auto t = ReadFile(kDir + name);

@@ -16,17 +16,14 @@
 
 #include "security/capabilities.h"
 #include "security/resolver.h"
+#include "tests/unit/policy_test_util.h"
 
 namespace rampart::security {
 namespace {
 
-const std::string kGoldenDir = std::string(RAMPART_SOURCE_DIR) + "/tests/fixtures/selinux/";
+using testing_util::Loader;
 
-ProfileLoader Loader() {
-  auto l = ProfileLoader::Create();
-  EXPECT_TRUE(l.has_value()) << l.error().message();
-  return std::move(l).value();
-}
+const std::string kGoldenDir = std::string(RAMPART_SOURCE_DIR) + "/tests/fixtures/selinux/";
 
 Policy Default() {
   auto p = Loader().Load("default");
