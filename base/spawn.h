@@ -94,5 +94,11 @@ Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
 // The shell's convention: the exit code for a normal exit, 128 + signal number
 // for a child killed by a signal, -1 for any other status.
 int ExitCodeFromWaitStatus(int status);
+// "exit code 2", "signal Killed", for messages.
+std::string DescribeWaitStatus(int status);
+
+// argv/envp for exec*: pointers into `strings` (which must outlive the
+// result), null-terminated.
+std::vector<char*> CStrings(const std::vector<std::string>& strings);
 
 }  // namespace rampart

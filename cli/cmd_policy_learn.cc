@@ -13,6 +13,7 @@
 #include <ctime>
 
 #include "base/atomic_file.h"
+#include "base/spawn.h"
 #include "base/strings.h"
 #include "cli/command.h"
 #include "cli/policy_common.h"
@@ -70,12 +71,6 @@ std::string NowUtc() {
   char buf[64];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
   return buf;
-}
-
-std::string DescribeStatus(int status) {
-  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return std::string("signal ") + strsignal(WTERMSIG(status));
-  return "wait status " + std::to_string(status);
 }
 
 // What ran and what it did, from either source.
@@ -208,7 +203,7 @@ Result<int> Learn(Context& ctx, const ParsedArgs& a) {
   lo.extends = run.extends;
   lo.command = run.command;
   lo.when = NowUtc();
-  lo.notes.push_back("The command ended with " + DescribeStatus(status) + ".");
+  lo.notes.push_back("The command ended with " + DescribeWaitStatus(status) + ".");
   if (run.stopped_early) lo.notes.push_back(run.stopped_early_note);
   RAMPART_ASSIGN_OR_RETURN(auto learned, security::BuildLearnedProfile(run.observations, run.baseline,
                                                                        loader.groups(), lo));
@@ -221,7 +216,7 @@ Result<int> Learn(Context& ctx, const ParsedArgs& a) {
   RAMPART_TRY(WriteFileOrDevice(out, text, 0644));
 
   if (code != 0)
-    ctx.log.Warn("the command did not succeed (" + DescribeStatus(status) +
+    ctx.log.Warn("the command did not succeed (" + DescribeWaitStatus(status) +
                  "): the profile covers only what it did until then");
   if (run.stopped_early)
     ctx.log.Warn(

@@ -84,9 +84,7 @@ Result<ScopedChild> SpawnCriu(const std::vector<std::string>& argv, const std::v
   UniqueFd out(open(out_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   if (!out) return Error::FromErrno(errno, "open " + out_file);
   UniqueFd null_in(open("/dev/null", O_RDONLY | O_CLOEXEC));
-  std::vector<char*> cargv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
+  std::vector<char*> cargv = CStrings(argv);
   int err_pipe[2];
   if (pipe2(err_pipe, O_CLOEXEC) != 0) return Error::FromErrno(errno, "pipe");
   UniqueFd err_rd(err_pipe[0]), err_wr(err_pipe[1]);

@@ -473,9 +473,7 @@ Status RunRampartIn(const std::string& netns, const std::string& run, const std:
   UniqueFd err_rd(err_pipe[0]), err_wr(err_pipe[1]);
   std::vector<std::string> argv = {exe};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> cargv;
-  for (auto& a : argv) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
+  std::vector<char*> cargv = CStrings(argv);
   pid_t pid = fork();
   if (pid < 0) return Error::FromErrno(errno, "fork");
   if (pid == 0) {

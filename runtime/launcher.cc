@@ -19,6 +19,7 @@
 
 #include "base/atomic_file.h"
 #include "base/fault.h"
+#include "base/spawn.h"
 #include "runtime/console.h"
 #include "runtime/idmap.h"
 #include "runtime/learn_supervisor.h"
@@ -120,11 +121,7 @@ std::string EnvValue(const std::vector<std::string>& env, const std::string& key
 
 // execve with a PATH search in the container's environment; returns errno.
 int ExecPayload(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
-  std::vector<char*> cargv, cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
-  cenv.push_back(nullptr);
+  std::vector<char*> cargv = CStrings(argv), cenv = CStrings(env);
   if (argv[0].find('/') != std::string::npos) {
     execve(cargv[0], cargv.data(), cenv.data());
     return errno;

@@ -92,12 +92,6 @@ Result<size_t> ReadMsg(int fd, SyncMsg* msg) {
   }
 }
 
-std::string DescribeStatus(int status) {
-  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return std::string("signal ") + strsignal(WTERMSIG(status));
-  return "status " + std::to_string(status);
-}
-
 // Receives notifications and lets each call continue.
 class Server {
  public:
@@ -299,9 +293,7 @@ Result<LearnRunResult> RunLearning(const security::CompiledPolicy& baseline,
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Error::FromErrno(errno, "pipe");
   UniqueFd rd(fds[0]), wr(fds[1]);
-  std::vector<char*> cargv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
+  std::vector<char*> cargv = CStrings(argv);
 
   pid_t pid = fork();
   if (pid < 0) return Error::FromErrno(errno, "fork");
@@ -328,7 +320,7 @@ Result<LearnRunResult> RunLearning(const security::CompiledPolicy& baseline,
   RAMPART_ASSIGN_OR_RETURN(size_t got, ReadMsg(rd.get(), &msg));
   if (got != sizeof msg) {
     RAMPART_ASSIGN_OR_RETURN(int status, child.Wait());
-    return Error::Internal("the learning child ended during setup (" + DescribeStatus(status) +
+    return Error::Internal("the learning child ended during setup (" + DescribeWaitStatus(status) +
                            ")");
   }
   if (msg.kind == 'S') {

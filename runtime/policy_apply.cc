@@ -17,6 +17,7 @@
 #include <cstring>
 
 #include "base/atomic_file.h"
+#include "base/spawn.h"
 #include "base/strings.h"
 #include "base/unique_fd.h"
 
@@ -207,9 +208,7 @@ Result<RunResult> RunUnderPolicy(const security::CompiledPolicy& policy, const s
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Error::FromErrno(errno, "pipe");
   UniqueFd rd(fds[0]), wr(fds[1]);
-  std::vector<char*> cargv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
+  std::vector<char*> cargv = CStrings(argv);
 
   pid_t pid = fork();
   if (pid < 0) return Error::FromErrno(errno, "fork");
