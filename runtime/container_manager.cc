@@ -137,6 +137,14 @@ Status FreezePolicy(const Paths& paths, const std::string& name, const security:
   return WriteFileAtomic(FrozenJsonPath(paths, name), security::FrozenPolicyJson(c), 0600, Durability::kVolatile);
 }
 
+// What create leaves on disk besides the state: the frozen policy and the
+// config (durable unless the container goes with its run).
+Status WriteContainerFiles(const Paths& paths, const std::string& name, const ContainerSpec& spec,
+                           const security::CompiledPolicy& policy, Durability durability) {
+  RAMPART_TRY(FreezePolicy(paths, name, policy));
+  return WriteFileAtomic(paths.ConfigFile(name), SerializeContainerSpec(spec), 0600, durability);
+}
+
 Result<security::CompiledPolicy> ReadFrozenPolicy(const Paths& paths, const std::string& name) {
   RAMPART_ASSIGN_OR_RETURN(auto json, ReadFile(FrozenJsonPath(paths, name)));
   RAMPART_ASSIGN_OR_RETURN(auto bpf, ReadFile(FrozenBpfPath(paths, name)));
@@ -268,11 +276,8 @@ Status ContainerManager::Create(const CreateOptions& o) {
     // init sets itself up (Persist, LaunchRequest::meanwhile); until then
     // this manager has them in memory (Created).
     unpersisted_.insert(o.name);
-  } else {
-    if (auto st = FreezePolicy(paths_, o.name, *policy); !st) return rollback(st.error());
-    if (auto st = WriteFileAtomic(paths_.ConfigFile(o.name), SerializeContainerSpec(*spec), 0600, Durability::kDurable);
-        !st)
-      return rollback(st.error());
+  } else if (auto st = WriteContainerFiles(paths_, o.name, *spec, *policy, Durability::kDurable); !st) {
+    return rollback(st.error());
   }
   ContainerState state;
   state.name = o.name;
@@ -319,9 +324,7 @@ Status ContainerManager::Persist(const std::string& name) {
   if (!unpersisted_.count(name)) return Ok();
   const auto* created = Created(name);
   if (!created) return Error::Internal("container " + name + ": nothing created to write");
-  RAMPART_TRY(FreezePolicy(paths_, name, created->second));
-  RAMPART_TRY(WriteFileAtomic(paths_.ConfigFile(name), SerializeContainerSpec(created->first), 0600,
-                              Durability::kVolatile));
+  RAMPART_TRY(WriteContainerFiles(paths_, name, created->first, created->second, Durability::kVolatile));
   unpersisted_.erase(name);
   return Ok();
 }
@@ -411,7 +414,6 @@ Result<int> ContainerManager::LearnForeground(const std::string& name, LearnCapt
                             "re-create the container");
     }
     capture->baseline = std::move(*resolved);
-    capture->profile = prepared.spec.profile;
   }
   MonitorSetup setup{paths_, std::move(prepared.spec), std::move(prepared.policy), std::move(prepared.cgroup), true, -1,
                      std::nullopt, capture ? &capture->observations : nullptr, {}};

@@ -81,7 +81,6 @@ struct GcReport {
 struct LearnCapture {
   security::LearnObservations observations;
   security::Policy baseline;
-  std::string profile;  // how the container's config names its profile
 };
 
 // Compiled profiles by (profile, allow_dangerous), for one command's life.
