@@ -414,11 +414,9 @@ Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
       return abort_child(report.empty() ? Error::Internal("the container init ended before it learned")
                                         : ReportToError(report, req.spec->command[0]));
     }
-    UniqueFd listener(static_cast<int>(syscall(SYS_pidfd_getfd, out.pidfd.get(), msg.value, 0)));
-    if (!listener)
-      return abort_child(Error::FromErrno(errno, "pidfd_getfd the learning listener (fd " +
-                                                     std::to_string(msg.value) + ")"));
-    if (auto st = req.learn(std::move(listener)); !st) return abort_child(st.error().Wrap("learn"));
+    auto listener = TakeLearnListener(out.pidfd.get(), msg);
+    if (!listener) return abort_child(listener.error());
+    if (auto st = req.learn(std::move(*listener)); !st) return abort_child(st.error().Wrap("learn"));
   }
   report = ReadReport(err_rd.get());
   if (!report.empty()) return abort_child(ReportToError(report, req.spec->command[0]));

@@ -196,6 +196,13 @@ Status InstallLearnFilter(int report_fd) {
 #endif
 }
 
+Result<UniqueFd> TakeLearnListener(int pidfd, const LearnSyncMsg& msg) {
+  UniqueFd listener(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, msg.value, 0)));
+  if (!listener)
+    return Error::FromErrno(errno, "pidfd_getfd the learning listener (fd " + std::to_string(msg.value) + ")");
+  return listener;
+}
+
 struct LearnRecorder::State {
   std::optional<Server> server;
   UniqueFd stop;  // eventfd: Finish() gave up waiting
@@ -328,10 +335,7 @@ Result<LearnRunResult> RunLearning(const security::CompiledPolicy& baseline,
     return Error::Internal(std::string("set up the learning child: ") + msg.text);
   }
   if (msg.kind != 'L') return Error::Internal("unexpected report from the learning child");
-  UniqueFd listener(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), msg.value, 0)));
-  if (!listener)
-    return Error::FromErrno(
-        errno, "pidfd_getfd the seccomp listener (fd " + std::to_string(msg.value) + ")");
+  RAMPART_ASSIGN_OR_RETURN(UniqueFd listener, TakeLearnListener(pidfd.get(), msg));
   RAMPART_ASSIGN_OR_RETURN(Server server, Server::Create(std::move(listener)));
 
   LearnRunResult out;

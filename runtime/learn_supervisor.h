@@ -72,6 +72,9 @@ struct LearnSyncMsg {
 // syscalls waits until the supervisor, which copies the listener with
 // pidfd_getfd(2), answers it. x86_64 only.
 Status InstallLearnFilter(int report_fd);
+// The supervisor's side: copies the listener the 'L' report names out of
+// the process `pidfd` refers to (pidfd_getfd(2)).
+Result<UniqueFd> TakeLearnListener(int pidfd, const LearnSyncMsg& msg);
 
 // Serves a learning listener on a thread of its own (`policy learn
 // --container`: the monitor's loop stays as it is), recording every
