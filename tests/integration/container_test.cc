@@ -44,6 +44,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/list_dir.h"
 #include "tests/integration/probe_output.h"
 
 #ifndef RAMPART_BIN
@@ -57,6 +58,7 @@ extern char** environ;
 
 namespace {
 
+using rampart::testing_support::ListDir;
 using rampart::testing_support::ParseProbe;
 using rampart::testing_support::Probe;
 
@@ -223,19 +225,6 @@ bool WriteText(const std::string& path, const std::string& text, mode_t mode = 0
   bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   close(fd);
   return ok && chmod(path.c_str(), mode) == 0;
-}
-
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = opendir(dir.c_str());
-  if (!d) return names;
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 std::string JoinLines(const std::vector<std::string>& v) {

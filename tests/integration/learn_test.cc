@@ -33,6 +33,7 @@
 #include "base/atomic_file.h"
 #include "base/spawn.h"
 #include "tests/integration/cli_harness.h"
+#include "tests/integration/list_dir.h"
 
 #ifndef RAMPART_PROBE
 #error "RAMPART_PROBE must be defined (path of tests/helpers/syscall_probe)"
@@ -41,6 +42,7 @@
 namespace {
 
 using rampart::CommandOutput;
+using rampart::testing_support::ListDir;
 
 bool MustRun() {
   const char* must = getenv("RAMPART_TESTS_MUST_RUN");
@@ -61,19 +63,6 @@ std::string WorkloadPath() {
 bool Exists(const std::string& path) {
   struct stat st {};
   return stat(path.c_str(), &st) == 0;
-}
-
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> names;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string n = e->d_name;
-      if (n != "." && n != "..") names.push_back(n);
-    }
-    closedir(d);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 int Lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
