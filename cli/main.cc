@@ -6,6 +6,7 @@
 #include <cstring>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "cli/command.h"
@@ -58,11 +59,14 @@ void PrintCommandHelp(const Command& c) {
 // /proc/self/exe re-executes the runtime's own binary inside the container;
 // a process there could keep /proc/PID/exe open and, once rampart exits,
 // reopen it for writing and replace the host's binary. Commands that put
-// processes into a container first re-execute rampart from a read-only
-// bind mount of itself in a private mount namespace: the executable is then
-// reached only through a read-only mount (EROFS), while its pages stay
-// shared with every other rampart process (a memfd copy per monitor would
-// cost ~1.5 MiB each).
+// processes into a container therefore run rampart only as reached through
+// a read-only mount: /proc/PID/exe then names that mount and a reopen for
+// writing fails with EROFS. If the binary was started from a read-only
+// mount already (a read-only /usr, an image store, a bind mount made for
+// rampart), that holds as it is; otherwise rampart re-executes itself from
+// a read-only bind mount of its binary. Either way the command goes on in a
+// private mount namespace. The binary's pages stay shared with every other
+// rampart process (a memfd copy per monitor would cost ~1.5 MiB each).
 constexpr const char* kSealedEnv = "_RAMPART_RO_EXE";
 
 bool LaunchesIntoContainer(const std::vector<std::string>& args) {
@@ -79,27 +83,37 @@ bool LaunchesIntoContainer(const std::vector<std::string>& args) {
   return false;
 }
 
-// Returns true if re-executing is not needed; false if it failed (the
-// caller refuses to go on: fail-closed).
-bool ReexecReadOnly(char** argv) {
+enum class ExeSeal { kNotNeeded, kReexecuted, kReadOnlyMount, kFailed };
+
+// True if the mount the running binary was executed from is read-only: the
+// magic link /proc/self/exe resolves to that very mount, and statvfs
+// reports its flags (the mount's own and the filesystem's).
+bool ExeOnReadOnlyMount() {
+  struct statvfs vfs {};
+  return statvfs("/proc/self/exe", &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0;
+}
+
+// kFailed sets errno; the caller refuses to go on (fail-closed).
+ExeSeal SealExe(char** argv) {
   const char* done = std::getenv(kSealedEnv);
   if (done && std::string(done) == "1") {
     unsetenv(kSealedEnv);
-    return true;
+    return ExeSeal::kReexecuted;
   }
+  if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    return ExeSeal::kFailed;
+  if (ExeOnReadOnlyMount()) return ExeSeal::kReadOnlyMount;
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    exe[n] = '\0';
-    if (unshare(CLONE_NEWNS) == 0 && mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
-        mount(exe, exe, nullptr, MS_BIND, nullptr) == 0 &&
-        mount(nullptr, exe, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) == 0) {
-      setenv(kSealedEnv, "1", 1);
-      execv(exe, argv);
-      unsetenv(kSealedEnv);
-    }
+  if (n <= 0) return ExeSeal::kFailed;
+  exe[n] = '\0';
+  if (mount(exe, exe, nullptr, MS_BIND, nullptr) == 0 &&
+      mount(nullptr, exe, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) == 0) {
+    setenv(kSealedEnv, "1", 1);
+    execv(exe, argv);
+    unsetenv(kSealedEnv);
   }
-  return false;
+  return ExeSeal::kFailed;
 }
 
 // One error line on stderr, in the chosen log format.
@@ -111,7 +125,8 @@ int Fail(Logger& log, const Error& e) {
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   Logger log(STDERR_FILENO, LogLevel::kWarn, LogFormat::kText);
-  if (LaunchesIntoContainer(args) && !ReexecReadOnly(argv))
+  const ExeSeal seal = LaunchesIntoContainer(args) ? SealExe(argv) : ExeSeal::kNotNeeded;
+  if (seal == ExeSeal::kFailed)
     return Fail(log, Error::FromErrno(errno, "re-execute rampart from a read-only mount of itself (CVE-2019-5736 "
                                              "protection; needs CAP_SYS_ADMIN)"));
   const auto cmds = AllCommands();
@@ -154,6 +169,10 @@ int Main(int argc, char** argv) {
   int v = parsed->Count("verbose");
   if (v >= 2) log.set_level(LogLevel::kDebug);
   else if (v == 1) log.set_level(LogLevel::kInfo);
+  if (seal == ExeSeal::kReadOnlyMount)
+    log.Info("rampart's binary is on a read-only mount: no re-exec needed (CVE-2019-5736)");
+  else if (seal == ExeSeal::kReexecuted)
+    log.Debug("re-executed from a read-only bind mount of rampart's binary (CVE-2019-5736)");
 
   if (!cmd) {
     if (parsed->Has("help") || args.empty()) {

@@ -1,11 +1,13 @@
 // Known escapes, tried from inside a container with the default profile.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 
 #include "tests/integration/cli_harness.h"
 
@@ -39,40 +41,75 @@ TEST_F(EscapeTest, DeviceNodesMadeInsideCannotBeOpened) {
 // CVE-2019-5736: a process in the container keeps /proc/PID/exe of a rampart
 // process open and, once that process is gone (no ETXTBSY any more),
 // reopens it for writing to replace the host's binary. rampart runs
-// container-launching commands from a read-only mount of itself, so the
+// container-launching commands only from a read-only mount of itself, so the
 // reopen fails. Checked from the host with the monitor's exe, which is what
-// the container's init was cloned from.
-TEST_F(EscapeTest, RampartBinaryCannotBeReopenedForWriting) {
-  // A private copy of the binary: other tests running rampart at the same
-  // time would keep it busy (ETXTBSY) and hide what this test looks for.
-  const std::string copy = dir_ + "/rampart";
-  ASSERT_TRUE(RunCommand({"cp", RAMPART_BIN, copy}).has_value());
-  bin_ = copy;
-  ASSERT_EQ(Code(Rampart({"create", name_, "--", "/bin/sleep", "30"})), 0);
-  auto s = Rampart({"start", name_});
-  ASSERT_EQ(Code(s), 0) << Describe(s);
-  auto info = Rampart({"--format", "json", "info", name_});
-  auto pos = info.out.find("\"pid\":");
-  ASSERT_NE(pos, std::string::npos) << Describe(info);
-  int pid = std::atoi(info.out.c_str() + pos + 6);
-  ASSERT_GT(pid, 1) << Describe(info);
-  auto status = RunCommand({"grep", "PPid", "/proc/" + std::to_string(pid) + "/status"});
-  ASSERT_TRUE(status.has_value());
-  int monitor = std::atoi(status->out.c_str() + 5);
-  ASSERT_GT(monitor, 1) << status->out;
-  int held = open(("/proc/" + std::to_string(monitor) + "/exe").c_str(), O_PATH | O_CLOEXEC);
-  ASSERT_GE(held, 0) << "open /proc/" << monitor << "/exe";
-  // Stop the container: the monitor exits, nothing runs the binary any more.
-  auto stop = Rampart({"stop", "-t", "0", name_});
-  ASSERT_EQ(Code(stop), 0) << Describe(stop);
-  for (int i = 0; i < 100 && kill(monitor, 0) == 0; ++i) usleep(20000);
-  ASSERT_NE(kill(monitor, 0), 0) << "the monitor is still running";
-  int fd = open(("/proc/self/fd/" + std::to_string(held)).c_str(), O_WRONLY | O_CLOEXEC);
-  int err = errno;
-  if (fd >= 0) close(fd);
-  close(held);
-  EXPECT_LT(fd, 0) << "the rampart binary could be reopened for writing after its process exited";
-  EXPECT_EQ(err, EROFS) << "errno " << err;
+// the container's init was cloned from. START starts the created container.
+class ExeSealTest : public EscapeTest {
+ protected:
+  // A private copy of the binary in its own directory: other tests running
+  // rampart at the same time would keep it busy (ETXTBSY) and hide what
+  // this test looks for.
+  void SetUp() override {
+    EscapeTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    bin_dir_ = dir_ + "/bin";
+    ASSERT_EQ(mkdir(bin_dir_.c_str(), 0755), 0);
+    ASSERT_TRUE(RunCommand({"cp", RAMPART_BIN, bin_dir_ + "/rampart"}).has_value());
+    bin_ = bin_dir_ + "/rampart";
+  }
+  void ExpectMonitorExeNotWritable(const std::function<CommandOutput()>& start) {
+    ASSERT_EQ(Code(Rampart({"create", name_, "--", "/bin/sleep", "30"})), 0);
+    auto s = start();
+    ASSERT_EQ(Code(s), 0) << Describe(s);
+    started_ = s;
+    auto info = Rampart({"--format", "json", "info", name_});
+    auto pos = info.out.find("\"pid\":");
+    ASSERT_NE(pos, std::string::npos) << Describe(info);
+    int pid = std::atoi(info.out.c_str() + pos + 6);
+    ASSERT_GT(pid, 1) << Describe(info);
+    auto status = RunCommand({"grep", "PPid", "/proc/" + std::to_string(pid) + "/status"});
+    ASSERT_TRUE(status.has_value());
+    int monitor = std::atoi(status->out.c_str() + 5);
+    ASSERT_GT(monitor, 1) << status->out;
+    int held = open(("/proc/" + std::to_string(monitor) + "/exe").c_str(), O_PATH | O_CLOEXEC);
+    ASSERT_GE(held, 0) << "open /proc/" << monitor << "/exe";
+    // Stop the container: the monitor exits, nothing runs the binary any more.
+    auto stop = Rampart({"stop", "-t", "0", name_});
+    ASSERT_EQ(Code(stop), 0) << Describe(stop);
+    for (int i = 0; i < 100 && kill(monitor, 0) == 0; ++i) usleep(20000);
+    ASSERT_NE(kill(monitor, 0), 0) << "the monitor is still running";
+    int fd = open(("/proc/self/fd/" + std::to_string(held)).c_str(), O_WRONLY | O_CLOEXEC);
+    int err = errno;
+    if (fd >= 0) close(fd);
+    close(held);
+    EXPECT_LT(fd, 0) << "the rampart binary could be reopened for writing after its process exited";
+    EXPECT_EQ(err, EROFS) << "errno " << err;
+  }
+  std::string bin_dir_;
+  CommandOutput started_;
+};
+
+// From a writable filesystem: rampart re-executes itself from a read-only
+// bind mount.
+TEST_F(ExeSealTest, RampartBinaryCannotBeReopenedForWriting) {
+  ExpectMonitorExeNotWritable([&] { return Rampart({"-vv", "start", name_}); });
+  EXPECT_NE(started_.err.find("re-executed from a read-only bind mount"), std::string::npos) << Describe(started_);
+}
+
+// Started from a read-only mount (here a read-only bind mount of the
+// binary's directory in a private mount namespace, as a read-only /usr
+// would be): no re-exec, and the binary is still not writable.
+TEST_F(ExeSealTest, BinaryOnReadOnlyMountIsUsedWithoutReexec) {
+  ExpectMonitorExeNotWritable([&] {
+    std::string saved = bin_;
+    bin_ = "unshare";
+    auto r = Rampart({"-m", "sh", "-c", "mount --bind -o ro \"$0\" \"$0\" && exec \"$0\"/rampart \"$@\"", bin_dir_,
+                      "-v", "start", name_});
+    bin_ = saved;
+    return r;
+  });
+  EXPECT_NE(started_.err.find("read-only mount: no re-exec needed"), std::string::npos) << Describe(started_);
+  EXPECT_EQ(started_.err.find("re-executed"), std::string::npos) << Describe(started_);
 }
 
 // The compiled policy frozen at create is checked against its recorded hash
