@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
 namespace rampart {
 
 namespace {
@@ -36,43 +41,126 @@ void Sha256::Reset() {
   total_ = 0;
 }
 
-void Sha256::Compress(const uint8_t* block) {
-  uint32_t w[64];
-  for (int t = 0; t < 16; ++t) {
-    w[t] = (uint32_t{block[4 * t]} << 24) | (uint32_t{block[4 * t + 1]} << 16) |
-           (uint32_t{block[4 * t + 2]} << 8) | uint32_t{block[4 * t + 3]};
+namespace detail {
+
+void Sha256BlocksPortable(uint32_t state[8], const uint8_t* blocks, size_t count) {
+  for (; count > 0; --count, blocks += 64) {
+    const uint8_t* block = blocks;
+    uint32_t w[64];
+    for (int t = 0; t < 16; ++t) {
+      w[t] = (uint32_t{block[4 * t]} << 24) | (uint32_t{block[4 * t + 1]} << 16) |
+             (uint32_t{block[4 * t + 2]} << 8) | uint32_t{block[4 * t + 3]};
+    }
+    for (int t = 16; t < 64; ++t) {
+      uint32_t s0 = Rotr(w[t - 15], 7) ^ Rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
+      uint32_t s1 = Rotr(w[t - 2], 17) ^ Rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
+      w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+    }
+    uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+    uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
+    for (int t = 0; t < 64; ++t) {
+      uint32_t sum1 = Rotr(e, 6) ^ Rotr(e, 11) ^ Rotr(e, 25);
+      uint32_t ch = (e & f) ^ (~e & g);
+      uint32_t t1 = h + sum1 + ch + kRound[t] + w[t];
+      uint32_t sum0 = Rotr(a, 2) ^ Rotr(a, 13) ^ Rotr(a, 22);
+      uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
+      uint32_t t2 = sum0 + maj;
+      h = g;
+      g = f;
+      f = e;
+      e = d + t1;
+      d = c;
+      c = b;
+      b = a;
+      a = t1 + t2;
+    }
+    state[0] += a;
+    state[1] += b;
+    state[2] += c;
+    state[3] += d;
+    state[4] += e;
+    state[5] += f;
+    state[6] += g;
+    state[7] += h;
   }
-  for (int t = 16; t < 64; ++t) {
-    uint32_t s0 = Rotr(w[t - 15], 7) ^ Rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
-    uint32_t s1 = Rotr(w[t - 2], 17) ^ Rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
-    w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+
+namespace {
+
+// The SHA extensions keep the eight working variables as two vectors,
+// {A,B,E,F} and {C,D,G,H} (highest lane first). Each sha256rnds2 does two
+// rounds with the next two W+K words from the low half of its third
+// operand; sha256msg1/msg2 compute the message schedule four words at a
+// time: W[t..t+3] from W[t-16..t-13], W[t-15..t-12], W[t-7..t-4] (the
+// alignr) and W[t-4..t-1].
+__attribute__((target("sha,sse4.1"))) void BlocksShaNi(uint32_t state[8], const uint8_t* blocks, size_t count) {
+  const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i dcba = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[0]));  // lanes h0 h1 h2 h3
+  __m128i hgfe = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[4]));  // lanes h4 h5 h6 h7
+  __m128i cdab = _mm_shuffle_epi32(dcba, 0xB1);                                  // h1 h0 h3 h2
+  __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);                                  // h7 h6 h5 h4
+  __m128i abef = _mm_alignr_epi8(cdab, efgh, 8);                                 // h5 h4 h1 h0
+  __m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xF0);                              // h7 h6 h3 h2
+  for (; count > 0; --count, blocks += 64) {
+    const __m128i abef_in = abef, cdgh_in = cdgh;
+    __m128i w[4];  // w[g % 4] holds W[4g..4g+3] while group g runs
+    for (int g = 0; g < 16; ++g) {
+      if (g < 4)
+        w[g] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks + 16 * g)), byte_swap);
+      __m128i wk = _mm_add_epi32(w[g % 4], _mm_loadu_si128(reinterpret_cast<const __m128i*>(&kRound[4 * g])));
+      cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+      if (g >= 3 && g <= 14) {
+        // W for group g+1: its slot already holds msg1(W of g-3, W of g-2).
+        __m128i& next = w[(g + 1) % 4];
+        next = _mm_add_epi32(next, _mm_alignr_epi8(w[g % 4], w[(g + 3) % 4], 4));
+        next = _mm_sha256msg2_epu32(next, w[g % 4]);
+      }
+      abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
+      // The first half of the schedule of group g+3, in the slot of g-1.
+      if (g >= 1 && g <= 12) w[(g + 3) % 4] = _mm_sha256msg1_epu32(w[(g + 3) % 4], w[g % 4]);
+    }
+    abef = _mm_add_epi32(abef, abef_in);
+    cdgh = _mm_add_epi32(cdgh, cdgh_in);
   }
-  uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-  uint32_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
-  for (int t = 0; t < 64; ++t) {
-    uint32_t sum1 = Rotr(e, 6) ^ Rotr(e, 11) ^ Rotr(e, 25);
-    uint32_t ch = (e & f) ^ (~e & g);
-    uint32_t t1 = h + sum1 + ch + kRound[t] + w[t];
-    uint32_t sum0 = Rotr(a, 2) ^ Rotr(a, 13) ^ Rotr(a, 22);
-    uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
-    uint32_t t2 = sum0 + maj;
-    h = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
-  }
-  state_[0] += a;
-  state_[1] += b;
-  state_[2] += c;
-  state_[3] += d;
-  state_[4] += e;
-  state_[5] += f;
-  state_[6] += g;
-  state_[7] += h;
+  __m128i feba = _mm_shuffle_epi32(abef, 0x1B);                 // h0 h1 h4 h5
+  __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);                 // h6 h7 h2 h3
+  dcba = _mm_blend_epi16(feba, dchg, 0xF0);                     // h0 h1 h2 h3
+  hgfe = _mm_alignr_epi8(dchg, feba, 8);                        // h4 h5 h6 h7
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(&state[0]), dcba);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(&state[4]), hgfe);
+}
+
+// CPUID leaf 7 EBX bit 29 is SHA, leaf 1 ECX bit 19 is SSE4.1 (asked
+// directly: clang's __builtin_cpu_supports does not know "sha").
+bool HaveShaNi() {
+  static const bool have = [] {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 19))) return false;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)) != 0;
+  }();
+  return have;
+}
+
+}  // namespace
+
+bool Sha256BlocksShaNi(uint32_t state[8], const uint8_t* blocks, size_t count) {
+  if (!HaveShaNi()) return false;
+  BlocksShaNi(state, blocks, count);
+  return true;
+}
+
+#else
+
+bool Sha256BlocksShaNi(uint32_t*, const uint8_t*, size_t) { return false; }
+
+#endif
+
+}  // namespace detail
+
+void Sha256::Compress(const uint8_t* blocks, size_t count) {
+  if (!detail::Sha256BlocksShaNi(state_.data(), blocks, count)) detail::Sha256BlocksPortable(state_.data(), blocks, count);
 }
 
 void Sha256::Update(std::string_view data) {
@@ -86,10 +174,14 @@ void Sha256::Update(std::string_view data) {
     p += take;
     n -= take;
     if (buffered_ < buffer_.size()) return;
-    Compress(buffer_.data());
+    Compress(buffer_.data(), 1);
     buffered_ = 0;
   }
-  for (; n >= 64; p += 64, n -= 64) Compress(p);
+  if (n >= 64) {
+    Compress(p, n / 64);
+    p += n / 64 * 64;
+    n %= 64;
+  }
   if (n > 0) {
     std::memcpy(buffer_.data(), p, n);
     buffered_ = n;

@@ -21,7 +21,7 @@ class Sha256 {
 
  private:
   void Reset();
-  void Compress(const uint8_t* block);
+  void Compress(const uint8_t* blocks, size_t count);
 
   std::array<uint32_t, 8> state_{};
   std::array<uint8_t, 64> buffer_{};
@@ -31,5 +31,15 @@ class Sha256 {
 
 // One-shot: Sha256Hex("abc") == "ba7816bf...".
 std::string Sha256Hex(std::string_view data);
+
+namespace detail {
+// The two block functions behind Sha256, for tests that compare them: the
+// portable one, and the one using the x86 SHA extensions (SHA-NI), which
+// Sha256 uses when the CPU has them. Each folds `count` 64-byte blocks into
+// `state`.
+void Sha256BlocksPortable(uint32_t state[8], const uint8_t* blocks, size_t count);
+// False (and `state` untouched) if this CPU or build has no SHA-NI.
+bool Sha256BlocksShaNi(uint32_t state[8], const uint8_t* blocks, size_t count);
+}  // namespace detail
 
 }  // namespace rampart
