@@ -11,7 +11,7 @@
 #include "security/syscall_table.h"
 
 #ifndef RAMPART_COMPILER_VERSION
-#define RAMPART_COMPILER_VERSION "rampart-policy-compiler/4"
+#define RAMPART_COMPILER_VERSION "rampart-policy-compiler/5"
 #endif
 
 namespace rampart::security {

@@ -1,13 +1,10 @@
 #include "security/seccomp_compiler.h"
 
-#include <seccomp.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include <linux/seccomp.h>
 
 #include <algorithm>
-#include <memory>
+#include <cstddef>
 
-#include "base/unique_fd.h"
 #include "security/arg_algebra.h"
 #include "security/filter_verify.h"
 #include "security/syscall_table.h"
@@ -16,106 +13,206 @@ namespace rampart::security {
 namespace {
 
 constexpr size_t kTreeThreshold = 32;  // syscalls per arch from which the tree pays off
+constexpr size_t kMaxJump = 255;       // conditional jump offsets are 8 bits
 
-struct CtxDeleter {
-  void operator()(void* ctx) const { seccomp_release(ctx); }
-};
-using Ctx = std::unique_ptr<void, CtxDeleter>;
+using Code = std::vector<sock_filter>;
 
-Error ScmpError(int rc, const std::string& what) { return Error::FromErrno(-rc, "libseccomp: " + what); }
+constexpr uint32_t kArchOffset = offsetof(seccomp_data, arch);
+constexpr uint32_t kNrOffset = offsetof(seccomp_data, nr);
+// x86, x86_64 and x32 are little-endian: the low half of an argument first.
+uint32_t ArgLow(unsigned i) { return static_cast<uint32_t>(offsetof(seccomp_data, args) + 8 * i); }
+uint32_t ArgHigh(unsigned i) { return ArgLow(i) + 4; }
 
-scmp_compare ToScmp(CmpOp op) {
-  switch (op) {
-    case CmpOp::kEq: return SCMP_CMP_EQ;
-    case CmpOp::kNe: return SCMP_CMP_NE;
-    case CmpOp::kLt: return SCMP_CMP_LT;
-    case CmpOp::kLe: return SCMP_CMP_LE;
-    case CmpOp::kGt: return SCMP_CMP_GT;
-    case CmpOp::kGe: return SCMP_CMP_GE;
-    case CmpOp::kMaskedEq: return SCMP_CMP_MASKED_EQ;
-  }
-  return SCMP_CMP_EQ;
-}
+sock_filter Ret(uint32_t value) { return BPF_STMT(BPF_RET | BPF_K, value); }
+sock_filter Load(uint32_t offset) { return BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset); }
+sock_filter Skip(uint32_t n) { return BPF_STMT(BPF_JMP | BPF_JA | BPF_K, n); }
 
-class ArchBuilder {
+// Conditions of one conjunction. A jump's branch is either a fixed forward
+// skip (>= 0) or kFail: to the end of the conjunction (past its `ret`),
+// patched once the conjunction's length is known.
+constexpr int kFail = -1;
+
+class ConjunctionCode {
  public:
-  ArchBuilder(const SeccompPolicy& p, Arch arch, bool tree) : p_(p), arch_(arch), tree_(tree) {}
-
-  Result<Ctx> Build(size_t& rules) {
-    Ctx ctx(seccomp_init(p_.unknown_action.ToSeccompRet()));
-    if (!ctx) return Error::Internal("libseccomp: cannot create a filter context");
-    if (arch_ != Arch::kX86_64) {
-      int rc = seccomp_arch_add(ctx.get(), LibseccompArch(arch_));
-      if (rc < 0) return ScmpError(rc, "add architecture " + ArchName(arch_));
-      rc = seccomp_arch_remove(ctx.get(), SCMP_ARCH_NATIVE);
-      if (rc < 0) return ScmpError(rc, "remove native architecture");
+  void Condition(const ArgCondition& raw, const ArgWidths& w) {
+    ArgCondition c = raw;
+    const bool low_only = w.is32[c.index];
+    if (low_only) {  // as ConditionHolds: the kernel reads an int's low half
+      c.value &= 0xffffffffULL;
+      c.mask &= 0xffffffffULL;
     }
-    int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-    if (rc == 0) rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
-    if (rc == 0 && tree_) rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
-    if (rc < 0) return ScmpError(rc, "set filter attributes");
-    ctx_ = ctx.get();
+    const uint32_t vlo = static_cast<uint32_t>(c.value), vhi = static_cast<uint32_t>(c.value >> 32);
+    const uint32_t mlo = static_cast<uint32_t>(c.mask), mhi = static_cast<uint32_t>(c.mask >> 32);
+    if (low_only) {
+      code_.push_back(Load(ArgLow(c.index)));
+      switch (c.op) {
+        case CmpOp::kEq: Jump(BPF_JEQ, vlo, 0, kFail); break;
+        case CmpOp::kNe: Jump(BPF_JEQ, vlo, kFail, 0); break;
+        case CmpOp::kGt: Jump(BPF_JGT, vlo, 0, kFail); break;
+        case CmpOp::kGe: Jump(BPF_JGE, vlo, 0, kFail); break;
+        case CmpOp::kLt: Jump(BPF_JGE, vlo, kFail, 0); break;
+        case CmpOp::kLe: Jump(BPF_JGT, vlo, kFail, 0); break;
+        case CmpOp::kMaskedEq:
+          code_.push_back(BPF_STMT(BPF_ALU | BPF_AND | BPF_K, mlo));
+          Jump(BPF_JEQ, vlo, 0, kFail);
+          break;
+      }
+      return;
+    }
+    // 64-bit: the high halves decide unless they are equal.
+    code_.push_back(Load(ArgHigh(c.index)));
+    switch (c.op) {
+      case CmpOp::kEq:
+        Jump(BPF_JEQ, vhi, 0, kFail);
+        code_.push_back(Load(ArgLow(c.index)));
+        Jump(BPF_JEQ, vlo, 0, kFail);
+        break;
+      case CmpOp::kNe:
+        Jump(BPF_JEQ, vhi, 0, 2);  // high halves differ: holds
+        code_.push_back(Load(ArgLow(c.index)));
+        Jump(BPF_JEQ, vlo, kFail, 0);
+        break;
+      case CmpOp::kGt:
+      case CmpOp::kGe:
+        Jump(BPF_JGT, vhi, 3, 0);  // above: holds
+        Jump(BPF_JEQ, vhi, 0, kFail);
+        code_.push_back(Load(ArgLow(c.index)));
+        Jump(c.op == CmpOp::kGt ? BPF_JGT : BPF_JGE, vlo, 0, kFail);
+        break;
+      case CmpOp::kLt:
+      case CmpOp::kLe:
+        Jump(BPF_JGT, vhi, kFail, 0);
+        Jump(BPF_JEQ, vhi, 0, 2);  // below: holds
+        code_.push_back(Load(ArgLow(c.index)));
+        Jump(c.op == CmpOp::kLt ? BPF_JGE : BPF_JGT, vlo, kFail, 0);
+        break;
+      case CmpOp::kMaskedEq:
+        code_.push_back(BPF_STMT(BPF_ALU | BPF_AND | BPF_K, mhi));
+        Jump(BPF_JEQ, vhi, 0, kFail);
+        code_.push_back(Load(ArgLow(c.index)));
+        code_.push_back(BPF_STMT(BPF_ALU | BPF_AND | BPF_K, mlo));
+        Jump(BPF_JEQ, vlo, 0, kFail);
+        break;
+    }
+  }
 
-    // The x86 multiplexers go first, so that the socketcall(N)/ipc(N) rules
-    // libseccomp derives from sub-calls meet the explicit decision.
-    for (const auto& [name, sp] : p_.syscalls)
-      if (IsX86Multiplexer(name)) RAMPART_TRY(AddSyscall(name, sp));
-    for (const auto& [name, sp] : p_.syscalls)
-      if (!IsX86Multiplexer(name)) RAMPART_TRY(AddSyscall(name, sp));
-    rules = rules_;
-    return ctx;
+  // All conditions held: `ret`. Appends the finished conjunction to `out`.
+  Status Finish(uint32_t ret, Code& out) {
+    code_.push_back(Ret(ret));
+    for (auto [at, on_true] : fails_) {
+      size_t offset = code_.size() - at - 1;
+      if (offset > kMaxJump)
+        return Error::Unsupported("seccomp: an argument rule has too many conditions for one BPF jump (" +
+                                  std::to_string(code_.size()) + " instructions)");
+      (on_true ? code_[at].jt : code_[at].jf) = static_cast<uint8_t>(offset);
+    }
+    out.insert(out.end(), code_.begin(), code_.end());
+    return Ok();
   }
 
  private:
-  Status AddSyscall(const std::string& name, const SyscallPolicy& sp) {
-    if (!SyscallNumber(arch_, name)) return Ok();  // does not exist on this architecture
-    if (!sp.conditional()) return Add(name, sp.action, {});
-    const ArgWidths widths = ArgWidths::For(arch_, name);
-    RAMPART_ASSIGN_OR_RETURN(Disjunction match, NormalizeAll(sp.any_of, widths));
-    if (match.size() == 1 && match[0].empty()) return Add(name, sp.action, {});
-    RAMPART_ASSIGN_OR_RETURN(Disjunction rest, Complement(sp.any_of, widths));
-    if (rest.size() == 1 && rest[0].empty()) return Add(name, p_.default_action, {});
-    if (match.empty()) return Add(name, p_.default_action, {});
-    if (sp.action == p_.default_action) return Add(name, sp.action, {});
-    // The complement first: libseccomp keeps overlapping rules with
-    // different actions more reliably in this order (the verification
-    // after export checks the result either way).
-    for (const auto& conj : rest) RAMPART_TRY(Add(name, p_.default_action, conj));
-    for (const auto& conj : match) RAMPART_TRY(Add(name, sp.action, conj));
-    return Ok();
+  void Jump(uint16_t op, uint32_t k, int jt, int jf) {
+    if (jt == kFail) fails_.push_back({code_.size(), true});
+    if (jf == kFail) fails_.push_back({code_.size(), false});
+    code_.push_back(BPF_JUMP(BPF_JMP | op | BPF_K, k, static_cast<uint8_t>(jt < 0 ? 0 : jt),
+                             static_cast<uint8_t>(jf < 0 ? 0 : jf)));
   }
 
-  Status Add(const std::string& name, const Action& action, const Conjunction& conj) {
-    // libseccomp refuses rules whose action is the filter's default: the
-    // call gets that action anyway.
-    if (action == p_.unknown_action) return Ok();
-    int nr = seccomp_syscall_resolve_name(name.c_str());
-    if (nr == __NR_SCMP_ERROR) return Error::Invalid("unknown syscall '" + name + "'");
-    std::vector<scmp_arg_cmp> cmps;
-    for (const auto& c : conj) {
-      scmp_arg_cmp a{};
-      a.arg = c.index;
-      a.op = ToScmp(c.op);
-      a.datum_a = c.op == CmpOp::kMaskedEq ? c.mask : c.value;
-      a.datum_b = c.op == CmpOp::kMaskedEq ? c.value : 0;
-      cmps.push_back(a);
+  Code code_;
+  std::vector<std::pair<size_t, bool>> fails_;
+};
+
+// What one syscall number gets: a fixed return value, or the argument
+// rules of a conditional syscall.
+struct Leaf {
+  uint32_t ret = 0;
+  const std::string* conditional = nullptr;  // the syscall's name
+  bool operator==(const Leaf& o) const { return ret == o.ret && conditional == o.conditional; }
+};
+
+// A run of syscall numbers [lo, next interval's lo) with one leaf.
+struct Interval {
+  uint32_t lo;
+  Leaf leaf;
+};
+
+class ArchCode {
+ public:
+  ArchCode(const SeccompPolicy& p, Arch arch, bool tree) : p_(p), arch_(arch), tree_(tree) {}
+
+  // Dispatch on the syscall number (already in A) for this architecture.
+  Result<Code> Build(size_t& rules) {
+    // Every number a named syscall has here, decided the way
+    // SeccompPolicy::Evaluate decides it: by the number's own name.
+    std::vector<uint32_t> numbers;
+    for (const auto& [name, sp] : p_.syscalls)
+      if (auto nr = SyscallNumber(arch_, name)) numbers.push_back(*nr);
+    std::sort(numbers.begin(), numbers.end());
+    numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+    const Leaf unknown{p_.unknown_action.ToSeccompRet(), nullptr};
+    std::vector<Interval> intervals;
+    auto add = [&](uint32_t lo, const Leaf& leaf) {
+      if (!intervals.empty() && !leaf.conditional && intervals.back().leaf == leaf) return;  // same as the run before
+      intervals.push_back({lo, leaf});
+    };
+    rules = 0;
+    uint64_t next = 0;  // first number not yet covered
+    for (uint32_t nr : numbers) {
+      if (nr > next) add(static_cast<uint32_t>(next), unknown);
+      Leaf leaf = unknown;
+      auto name = SyscallName(arch_, nr);
+      auto it = name ? p_.syscalls.find(*name) : p_.syscalls.end();
+      if (it != p_.syscalls.end()) {
+        ++rules;
+        const SyscallPolicy& sp = it->second;
+        leaf.ret = sp.action.ToSeccompRet();
+        if (sp.conditional() && sp.action != p_.default_action) leaf.conditional = &it->first;
+      }
+      add(nr, leaf);
+      next = uint64_t{nr} + 1;
     }
-    int rc = seccomp_rule_add_array(ctx_, action.ToSeccompRet(), nr, static_cast<unsigned>(cmps.size()),
-                                    cmps.empty() ? nullptr : cmps.data());
-    if (rc < 0) {
-      std::string what = "add rule " + name + " " + action.ToString();
-      for (const auto& c : conj) what += " " + c.ToString();
-      return ScmpError(rc, what + " on " + ArchName(arch_));
+    if (next <= 0xffffffffULL) add(static_cast<uint32_t>(next), unknown);
+    return Dispatch(intervals.data(), intervals.size());
+  }
+
+ private:
+  // A balanced tree (or, linear, a chain in number order) of `nr >= lo`
+  // tests over the intervals; each subtree's code is position-independent.
+  Result<Code> Dispatch(const Interval* iv, size_t n) {
+    if (n == 1) return LeafCode(iv[0].leaf);
+    const size_t mid = tree_ ? n / 2 : 1;
+    RAMPART_ASSIGN_OR_RETURN(Code below, Dispatch(iv, mid));
+    RAMPART_ASSIGN_OR_RETURN(Code above, Dispatch(iv + mid, n - mid));
+    Code out;
+    if (below.size() <= kMaxJump) {
+      out.push_back(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, iv[mid].lo, static_cast<uint8_t>(below.size()), 0));
+    } else {
+      out.push_back(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, iv[mid].lo, 0, 1));
+      out.push_back(Skip(static_cast<uint32_t>(below.size())));
     }
-    ++rules_;
-    return Ok();
+    out.insert(out.end(), below.begin(), below.end());
+    out.insert(out.end(), above.begin(), above.end());
+    return out;
+  }
+
+  Result<Code> LeafCode(const Leaf& leaf) {
+    if (!leaf.conditional) return Code{Ret(leaf.ret)};
+    const SyscallPolicy& sp = p_.syscalls.at(*leaf.conditional);
+    const ArgWidths widths = ArgWidths::For(arch_, *leaf.conditional);
+    Code out;
+    for (const auto& conj : sp.any_of) {
+      ConjunctionCode cc;
+      for (const auto& c : conj) cc.Condition(c, widths);
+      RAMPART_TRY(cc.Finish(leaf.ret, out));
+      if (conj.empty()) return out;  // always holds: nothing after it is reachable
+    }
+    out.push_back(Ret(p_.default_action.ToSeccompRet()));
+    return out;
   }
 
   const SeccompPolicy& p_;
   Arch arch_;
   bool tree_;
-  void* ctx_ = nullptr;
-  size_t rules_ = 0;
 };
 
 bool UseTree(const SeccompPolicy& p, const SeccompCompileOptions& o) {
@@ -125,16 +222,11 @@ bool UseTree(const SeccompPolicy& p, const SeccompCompileOptions& o) {
   return p.syscalls.size() >= kTreeThreshold;
 }
 
-Result<std::vector<sock_filter>> Export(void* ctx) {
-  UniqueFd fd(memfd_create("rampart-bpf", MFD_CLOEXEC));
-  if (!fd) return Error::FromErrno(errno, "memfd_create");
-  int rc = seccomp_export_bpf(ctx, fd.get());
-  if (rc < 0) return ScmpError(rc, "export BPF");
-  off_t size = lseek(fd.get(), 0, SEEK_END);
-  if (size < 0 || size % sizeof(sock_filter) != 0) return Error::Internal("libseccomp exported a malformed program");
-  std::vector<sock_filter> insns(size / sizeof(sock_filter));
-  if (pread(fd.get(), insns.data(), size, 0) != size) return Error::FromErrno(errno, "read exported BPF");
-  return insns;
+// `if (A == k) { section } else fall through past it`.
+void AppendGuarded(Code& out, uint16_t test, uint32_t k, const Code& section) {
+  out.push_back(BPF_JUMP(BPF_JMP | test | BPF_K, k, 1, 0));
+  out.push_back(Skip(static_cast<uint32_t>(section.size())));
+  out.insert(out.end(), section.begin(), section.end());
 }
 
 }  // namespace
@@ -145,30 +237,49 @@ Result<SeccompProgram> CompileSeccomp(const SeccompPolicy& policy, const Seccomp
   if (policy.arches.empty()) return Error::Invalid("seccomp: no architectures to filter");
   SeccompProgram out;
   out.tree = UseTree(policy, options);
-  Ctx merged;
-  for (Arch arch : policy.arches) {
+  auto has = [&](Arch a) { return std::find(policy.arches.begin(), policy.arches.end(), a) != policy.arches.end(); };
+  auto dispatch = [&](Arch a) -> Result<Code> {
     size_t rules = 0;
-    RAMPART_ASSIGN_OR_RETURN(Ctx ctx, ArchBuilder(policy, arch, out.tree).Build(rules));
-    out.rules_per_arch[arch] = rules;
-    if (!merged) {
-      merged = std::move(ctx);
-    } else {
-      int rc = seccomp_merge(merged.get(), ctx.get());
-      if (rc < 0) return ScmpError(rc, "merge " + ArchName(arch) + " filter");
-      ctx.release();  // seccomp_merge consumed it
+    RAMPART_ASSIGN_OR_RETURN(Code code, ArchCode(policy, a, out.tree).Build(rules));
+    out.rules_per_arch[a] = rules;
+    return code;
+  };
+  const uint32_t kill = Action::KillProcess().ToSeccompRet();
+  // Any architecture not filtered is killed, as is x32 (bit 30 of the
+  // number under the x86_64 audit arch) when only x86_64 is filtered and
+  // the other way round.
+  Code& prog = out.insns;
+  prog.push_back(Load(kArchOffset));
+  if (has(Arch::kX86_64) || has(Arch::kX32)) {
+    Code x32 = {Ret(kill)}, native = {Ret(kill)};
+    if (has(Arch::kX32)) {
+      RAMPART_ASSIGN_OR_RETURN(x32, dispatch(Arch::kX32));
     }
+    if (has(Arch::kX86_64)) {
+      RAMPART_ASSIGN_OR_RETURN(native, dispatch(Arch::kX86_64));
+    }
+    Code section = {Load(kNrOffset)};
+    AppendGuarded(section, BPF_JSET, kX32SyscallBit, x32);
+    section.insert(section.end(), native.begin(), native.end());
+    AppendGuarded(prog, BPF_JEQ, AuditArch(Arch::kX86_64), section);
   }
-  RAMPART_ASSIGN_OR_RETURN(out.insns, Export(merged.get()));
-  // libseccomp may silently drop or derive rules (argument rules with
-  // several actions, the x86 multiplexers): refuse a program that does not
-  // do what the policy says.
+  if (has(Arch::kX86)) {
+    RAMPART_ASSIGN_OR_RETURN(Code i386, dispatch(Arch::kX86));
+    Code section = {Load(kNrOffset)};
+    section.insert(section.end(), i386.begin(), i386.end());
+    AppendGuarded(prog, BPF_JEQ, AuditArch(Arch::kX86), section);
+  }
+  prog.push_back(Ret(kill));
+  if (prog.size() > BPF_MAXINSNS)
+    return Error::Unsupported("seccomp: the filter needs " + std::to_string(prog.size()) + " instructions, more than the " +
+                              std::to_string(BPF_MAXINSNS) + " the kernel takes; give fewer argument rules");
+  // The program is checked against the policy's own meaning before anyone
+  // can load it: a compiler bug refuses the profile, never weakens it.
   VerifyReport report = DiffProgram(policy, out.insns, false);
   if (report.mismatched > 0) {
-    return Error::Unsupported("seccomp: libseccomp cannot express this policy exactly (" +
-                              std::to_string(report.mismatched) + " of " + std::to_string(report.checked) +
-                              " checked calls differ; first: " + report.first_mismatches.front() +
-                              "); simplify the argument rules of that syscall or give seccomp.default an action "
-                              "different from seccomp.unknown");
+    return Error::Internal("seccomp: the compiled program disagrees with the policy (" +
+                           std::to_string(report.mismatched) + " of " + std::to_string(report.checked) +
+                           " checked calls differ; first: " + report.first_mismatches.front() + ")");
   }
   return out;
 }

@@ -192,19 +192,21 @@ TEST(Cli, FailingCompileWritesNothing) {
   auto r = RunRampart({"policy", "compile", "tests/fixtures/profiles/unknown-syscall.yaml", "-o", dir.path() + "/bad.bpf"});
   EXPECT_EQ(r.exit_code, 125) << r.Describe();
   EXPECT_EQ(Lines(r.err), 1u) << r.Describe();
-  // A profile that resolves but cannot be compiled exactly.
-  const std::string prof = dir.path() + "/inexpressible.yaml";
-  std::ofstream(prof) << "name: multi-arg\nseccomp:\n  rules:\n"
-                         "    - {syscall: mmap, args: [\"arg2 <= 3\", \"arg2 >= 1\", \"arg3 > 2\"]}\n"
-                         "    - {syscall: socket, args: [\"arg0 != AF_VSOCK\", \"arg1 < 8\"]}\n"
-                         "    - {syscall: socket, args: [\"arg2 == 0x1234567890\"]}\n";
+  // A profile that resolves but cannot be compiled (more instructions than
+  // the kernel takes).
+  const std::string prof = dir.path() + "/too-long.yaml";
+  {
+    std::ofstream f(prof);
+    f << "name: many-rules\nseccomp:\n  rules:\n";
+    for (int i = 0; i < 500; ++i) f << "    - {syscall: ioctl, args: [\"arg1 == " << 0x1000 + i << "\"]}\n";
+  }
   auto r2 = RunRampart({"policy", "compile", prof, "-o", dir.path() + "/bad2.bpf"});
   EXPECT_EQ(r2.exit_code, 125) << r2.Describe();
   EXPECT_EQ(Lines(r2.err), 1u) << r2.Describe();
   // Only the input profile is in the directory.
   std::vector<std::string> files;
   for (const auto& e : std::filesystem::directory_iterator(dir.path())) files.push_back(e.path().filename());
-  EXPECT_EQ(files, std::vector<std::string>{"inexpressible.yaml"}) << "files were written by a failing compile";
+  EXPECT_EQ(files, std::vector<std::string>{"too-long.yaml"}) << "files were written by a failing compile";
 }
 
 TEST(Cli, ShowJsonIsValid) {
