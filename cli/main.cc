@@ -98,7 +98,8 @@ ExeSeal SealExe(char** argv) {
   const char* done = std::getenv(kSealedEnv);
   if (done && std::string(done) == "1") {
     unsetenv(kSealedEnv);
-    return ExeSeal::kReexecuted;
+    // The marker is only a hint (anyone can set it): the mount is checked.
+    if (ExeOnReadOnlyMount()) return ExeSeal::kReexecuted;
   }
   if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
     return ExeSeal::kFailed;

@@ -112,6 +112,13 @@ TEST_F(ExeSealTest, BinaryOnReadOnlyMountIsUsedWithoutReexec) {
   EXPECT_EQ(started_.err.find("re-executed"), std::string::npos) << Describe(started_);
 }
 
+// The re-exec marker in the environment is a hint, not a proof: set by
+// hand on a binary on a writable mount, rampart still re-executes itself.
+TEST_F(ExeSealTest, ForgedReexecMarkerDoesNotSkipTheSeal) {
+  ExpectMonitorExeNotWritable([&] { return Rampart({"-vv", "start", name_}, {}, {"_RAMPART_RO_EXE=1"}); });
+  EXPECT_NE(started_.err.find("re-executed from a read-only bind mount"), std::string::npos) << Describe(started_);
+}
+
 // The compiled policy frozen at create is checked against its recorded hash
 // at start: an "allow everything" program swapped in is not loaded; the
 // profile is compiled again (with a warning) and enforced.
