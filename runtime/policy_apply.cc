@@ -61,9 +61,13 @@ Status SwitchIdentity(const Identity& id) {
   return Ok();
 }
 
+// The kernel's Landlock ABI (or -errno); it cannot change while we run.
 int LandlockAbi() {
-  long abi = syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
-  return abi < 0 ? -errno : static_cast<int>(abi);
+  static const int abi = [] {
+    long v = syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+    return v < 0 ? -errno : static_cast<int>(v);
+  }();
+  return abi;
 }
 
 // Builds and enforces the ruleset (after no_new_privs). Paths missing in the

@@ -67,15 +67,15 @@ std::string UnescapeMountPath(std::string_view s) {
   return out;
 }
 
-// The first mount point at or below `dir` (resolved), if any.
-Result<std::optional<std::string>> MountBelow(const std::string& dir) {
+// The first mount point at or below `dir` (resolved), if any; `info` is
+// /proc/self/mountinfo.
+Result<std::optional<std::string>> MountBelow(const std::string& dir, const std::string& info) {
   char buf[PATH_MAX];
   if (::realpath(dir.c_str(), buf) == nullptr) {
     if (errno == ENOENT) return std::optional<std::string>();
     return Error::FromErrno(errno, "resolve " + dir);
   }
   const std::string real = buf;
-  RAMPART_ASSIGN_OR_RETURN(std::string info, ReadFile("/proc/self/mountinfo"));
   for (const auto& line : Split(info, '\n')) {
     auto f = Split(line, ' ');
     if (f.size() < 5) continue;
@@ -113,8 +113,8 @@ Status RemoveEntry(int parent, const char* name, const std::string& path, dev_t 
   return Ok();
 }
 
-Status RemoveTree(const std::string& path) {
-  RAMPART_ASSIGN_OR_RETURN(auto mounted, MountBelow(path));
+Status RemoveTree(const std::string& path, const std::string& mountinfo) {
+  RAMPART_ASSIGN_OR_RETURN(auto mounted, MountBelow(path, mountinfo));
   if (mounted)
     return Error::Invalid("refusing to remove " + path + ": " + *mounted + " is still mounted");
   size_t slash = path.rfind('/');
@@ -279,8 +279,10 @@ Result<std::vector<std::string>> StateStore::ListNames() const {
 
 Status StateStore::Remove(const std::string& name) const {
   RAMPART_TRY(ValidateName(name));
-  RAMPART_TRY(RemoveTree(paths_.ContainerDir(name)));
-  return RemoveTree(paths_.RunDir(name));
+  // Read once for both trees (nothing of ours mounts between the two).
+  RAMPART_ASSIGN_OR_RETURN(std::string mountinfo, ReadFile("/proc/self/mountinfo"));
+  RAMPART_TRY(RemoveTree(paths_.ContainerDir(name), mountinfo));
+  return RemoveTree(paths_.RunDir(name), mountinfo);
 }
 
 Result<uint64_t> StateStore::ProcessStartTime(int pid) {
