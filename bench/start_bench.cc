@@ -285,6 +285,7 @@ struct Env {
   std::string rampart;  // empty: not found
   std::string crun, runc, lxc_execute, unshare, sh;
   std::string rampart_ro, rampart_ro_error;  // the copy on a read-only mount, or why there is none
+  std::string rampart_core;                  // rampart-core of the snapshot, if the build has the front
   bool hybrid = false;  // kCgroup2Controllers exists: crun needs it hidden
   std::string bench_cgroup;  // cgroupsPath parent for crun/runc
   // Per v1/v2 hierarchy mount: the directories of bench_cgroup's path, and
@@ -778,17 +779,24 @@ int main(int argc, char** argv) {
   const std::string rampart_src = env.rampart;
   if (!env.rampart.empty()) {
     // A snapshot, so that a rebuild during the run cannot swap the binary
-    // under the bench (ETXTBSY, a half-written file).
+    // under the bench (ETXTBSY, a half-written file): the `rampart` front
+    // and rampart-core beside it (an older single-binary build has none).
+    const std::string src_dir = env.rampart.substr(0, env.rampart.rfind('/') + 1);
+    auto snapshot = [&](const std::string& dir, std::error_code& ec) {
+      fs::create_directories(dir, ec);
+      if (!ec) fs::copy_file(env.rampart, dir + "/rampart", ec);
+      if (!ec && fs::exists(src_dir + "rampart-core")) fs::copy_file(src_dir + "rampart-core", dir + "/rampart-core", ec);
+    };
     std::error_code ec;
-    fs::copy_file(env.rampart, env.tmp + "/rampart", ec);
-    if (!ec) env.rampart = env.tmp + "/rampart";
+    snapshot(env.tmp + "/bin", ec);
+    if (!ec) env.rampart = env.tmp + "/bin/rampart";
+    if (!ec && fs::exists(env.tmp + "/bin/rampart-core")) env.rampart_core = env.tmp + "/bin/rampart-core";
     // A second copy under a read-only bind mount, as a read-only /usr would
-    // be: there rampart needs no CVE-2019-5736 re-exec. The mount lives in
-    // the bench's own mount namespace (a slave of the host's) and goes
-    // with it.
+    // be: there rampart needs no CVE-2019-5736 bind mount of its own. The
+    // mount lives in the bench's own mount namespace (a slave of the
+    // host's) and goes with it.
     const std::string ro_dir = env.tmp + "/ro";
-    fs::create_directories(ro_dir, ec);
-    if (!ec) fs::copy_file(env.rampart, ro_dir + "/rampart", ec);
+    snapshot(ro_dir, ec);
     if (ec) {
       env.rampart_ro_error = "copy to " + ro_dir + ": " + ec.message();
     } else if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0 ||
@@ -847,6 +855,9 @@ int main(int argc, char** argv) {
                "(binary copy under a read-only bind mount) " +
                    Shell({"rampart", "run", "NAME", "--rm", "-t", dir_tpl, "--", "/bin/true"})};
   if (env.rampart_ro.empty()) r_run_ro.error = env.rampart_ro_error;
+  Row r_run_core{"  rampart-core run --rm (no front: re-exec)",
+                 Shell({"rampart-core", "run", "NAME", "--rm", "-t", dir_tpl, "--", "/bin/true"})};
+  if (env.rampart_core.empty()) r_run_core.skip = "this build has no rampart-core (single binary)";
   Row r_start{"rampart start, pre-created, until its monitor exits",
               "rampart create NAME -t " + dir_tpl + " -- /bin/true (untimed); then timed: rampart start NAME + wait for the "
               "detached monitor to exit; then rampart destroy NAME (untimed)"};
@@ -869,7 +880,7 @@ int main(int argc, char** argv) {
   Row r_true{"fork+exec /bin/true", "/bin/true"};
 
   if (rp.empty()) {
-    for (Row* r : {&r_run, &r_run_ro, &r_run_limits, &r_start, &r_start_ret, &r_create, &r_destroy}) r->skip = "rampart binary not found";
+    for (Row* r : {&r_run, &r_run_ro, &r_run_core, &r_run_limits, &r_start, &r_start_ret, &r_create, &r_destroy}) r->skip = "rampart binary not found";
   }
   if (env.crun.empty())
     for (Row* r : {&r_crun, &r_crun_wrap, &r_crun_nocg}) r->skip = kNotInstalled;
@@ -901,6 +912,11 @@ int main(int argc, char** argv) {
     env.rampart_names.insert(id("sb-run-", i));
     return ExecSpec{{rp, "run", id("sb-run-", i), "--rm", "-t", dir_tpl, "--", "/bin/true"}};
   }));
+  if (!env.rampart_core.empty())
+    cases.push_back(SimpleCase(&r_run_core, [&](int i) {
+      env.rampart_names.insert(id("sb-core-", i));
+      return ExecSpec{{env.rampart_core, "run", id("sb-core-", i), "--rm", "-t", dir_tpl, "--", "/bin/true"}};
+    }));
   if (!env.rampart_ro.empty())
     cases.push_back(SimpleCase(&r_run_ro, [&](int i) {
       env.rampart_names.insert(id("sb-ro-", i));
@@ -980,7 +996,7 @@ int main(int argc, char** argv) {
   }
   double lat_s = (NowMs() - t_lat) / 1000;
 
-  std::vector<Row*> rows = {&r_run, &r_run_ro, &r_run_limits, &r_start, &r_start_ret, &r_create, &r_destroy, &r_crun,
+  std::vector<Row*> rows = {&r_run, &r_run_ro, &r_run_core, &r_run_limits, &r_start, &r_start_ret, &r_create, &r_destroy, &r_crun,
                             &r_crun_wrap, &r_wrap, &r_crun_nocg, &r_runc, &r_lxc, &r_floor, &r_true};
   std::printf("## Start to exit of /bin/true (%d runs; %.1f s)\n\n", opt.runs, lat_s);
   PrintTable(rows, r_run);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "cli/launch_verbs.h"
 
 namespace rampart::cli {
 namespace {
@@ -63,27 +64,14 @@ void PrintCommandHelp(const Command& c) {
 // a read-only mount: /proc/PID/exe then names that mount and a reopen for
 // writing fails with EROFS. If the binary was started from a read-only
 // mount already (a read-only /usr, an image store, a bind mount made for
-// rampart), that holds as it is; otherwise rampart re-executes itself from
-// a read-only bind mount of its binary. Either way the command goes on in a
-// private mount namespace. The binary's pages stay shared with every other
+// rampart), that holds as it is; otherwise the binary is executed from a
+// read-only bind mount of itself: by the `rampart` front (cli/launcher/),
+// which then sets RAMPART_SEALED_ENV, or else by re-executing. Either way
+// the command goes on in a private mount namespace. The binary's pages stay shared with every other
 // rampart process (a memfd copy per monitor would cost ~1.5 MiB each).
-constexpr const char* kSealedEnv = "_RAMPART_RO_EXE";
+constexpr const char* kSealedEnv = RAMPART_SEALED_ENV;
 
-bool LaunchesIntoContainer(const std::vector<std::string>& args) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") break;
-    if (a == "--root" || a == "--format" || a == "--log-format") {
-      ++i;  // a global option's value, not the verb
-      continue;
-    }
-    if (a == "run" || a == "start" || a == "attach" || a == "exec" || a == "restore" || a == "migrate") return true;
-    if (!a.starts_with("-")) return false;  // the first word is the verb
-  }
-  return false;
-}
-
-enum class ExeSeal { kNotNeeded, kReexecuted, kReadOnlyMount, kFailed };
+enum class ExeSeal { kNotNeeded, kSealedByFront, kReexecuted, kReadOnlyMount, kFailed };
 
 // True if the mount the running binary was executed from is read-only: the
 // magic link /proc/self/exe resolves to that very mount, and statvfs
@@ -95,11 +83,13 @@ bool ExeOnReadOnlyMount() {
 
 // kFailed sets errno; the caller refuses to go on (fail-closed).
 ExeSeal SealExe(char** argv) {
-  const char* done = std::getenv(kSealedEnv);
-  if (done && std::string(done) == "1") {
+  const char* marker = std::getenv(kSealedEnv);
+  if (marker) {
+    const std::string by = marker;
     unsetenv(kSealedEnv);
     // The marker is only a hint (anyone can set it): the mount is checked.
-    if (ExeOnReadOnlyMount()) return ExeSeal::kReexecuted;
+    if ((by == "1" || by == RAMPART_SEALED_BY_FRONT) && ExeOnReadOnlyMount())
+      return by == "1" ? ExeSeal::kReexecuted : ExeSeal::kSealedByFront;
   }
   if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
     return ExeSeal::kFailed;
@@ -126,7 +116,7 @@ int Fail(Logger& log, const Error& e) {
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   Logger log(STDERR_FILENO, LogLevel::kWarn, LogFormat::kText);
-  const ExeSeal seal = LaunchesIntoContainer(args) ? SealExe(argv) : ExeSeal::kNotNeeded;
+  const ExeSeal seal = rampart_launches_into_container(argc, argv) ? SealExe(argv) : ExeSeal::kNotNeeded;
   if (seal == ExeSeal::kFailed)
     return Fail(log, Error::FromErrno(errno, "re-execute rampart from a read-only mount of itself (CVE-2019-5736 "
                                              "protection; needs CAP_SYS_ADMIN)"));
@@ -174,6 +164,8 @@ int Main(int argc, char** argv) {
     log.Info("rampart's binary is on a read-only mount: no re-exec needed (CVE-2019-5736)");
   else if (seal == ExeSeal::kReexecuted)
     log.Debug("re-executed from a read-only bind mount of rampart's binary (CVE-2019-5736)");
+  else if (seal == ExeSeal::kSealedByFront)
+    log.Debug("executed by the rampart front from a read-only bind mount of rampart-core (CVE-2019-5736)");
 
   if (!cmd) {
     if (parsed->Has("help") || args.empty()) {

@@ -54,7 +54,14 @@ class ExeSealTest : public EscapeTest {
     if (IsSkipped() || HasFatalFailure()) return;
     bin_dir_ = dir_ + "/bin";
     ASSERT_EQ(mkdir(bin_dir_.c_str(), 0755), 0);
-    ASSERT_TRUE(RunCommand({"cp", RAMPART_BIN, bin_dir_ + "/rampart"}).has_value());
+    // `rampart` is the small front; rampart-core, next to it, is what runs
+    // as the monitor.
+    const std::string src = RAMPART_BIN;
+    const std::string core = src.substr(0, src.rfind('/') + 1) + "rampart-core";
+    for (const auto& [from, to] : {std::pair{src, "/rampart"}, std::pair{core, "/rampart-core"}}) {
+      auto cp = RunCommand({"cp", from, bin_dir_ + to});
+      ASSERT_TRUE(cp.has_value() && cp->status == 0) << "cp " << from;
+    }
     bin_ = bin_dir_ + "/rampart";
   }
   void ExpectMonitorExeNotWritable(const std::function<CommandOutput()>& start) {
@@ -89,9 +96,19 @@ class ExeSealTest : public EscapeTest {
   CommandOutput started_;
 };
 
-// From a writable filesystem: rampart re-executes itself from a read-only
-// bind mount.
+// From a writable filesystem: the `rampart` front executes rampart-core
+// from a read-only bind mount of it.
 TEST_F(ExeSealTest, RampartBinaryCannotBeReopenedForWriting) {
+  ExpectMonitorExeNotWritable([&] { return Rampart({"-vv", "start", name_}); });
+  EXPECT_NE(started_.err.find("executed by the rampart front from a read-only bind mount"), std::string::npos)
+      << Describe(started_);
+  EXPECT_EQ(started_.err.find("re-executed"), std::string::npos) << "rampart-core ran twice" << Describe(started_);
+}
+
+// rampart-core started directly (without the front), from a writable
+// filesystem: it re-executes itself from a read-only bind mount.
+TEST_F(ExeSealTest, CoreStartedDirectlySealsItself) {
+  bin_ = bin_dir_ + "/rampart-core";
   ExpectMonitorExeNotWritable([&] { return Rampart({"-vv", "start", name_}); });
   EXPECT_NE(started_.err.find("re-executed from a read-only bind mount"), std::string::npos) << Describe(started_);
 }
@@ -113,9 +130,10 @@ TEST_F(ExeSealTest, BinaryOnReadOnlyMountIsUsedWithoutReexec) {
 }
 
 // The re-exec marker in the environment is a hint, not a proof: set by
-// hand on a binary on a writable mount, rampart still re-executes itself.
+// hand for rampart-core on a writable mount, it still re-executes itself.
 TEST_F(ExeSealTest, ForgedReexecMarkerDoesNotSkipTheSeal) {
-  ExpectMonitorExeNotWritable([&] { return Rampart({"-vv", "start", name_}, {}, {"_RAMPART_RO_EXE=1"}); });
+  bin_ = bin_dir_ + "/rampart-core";
+  ExpectMonitorExeNotWritable([&] { return Rampart({"-vv", "start", name_}, {}, {"_RAMPART_RO_EXE=front"}); });
   EXPECT_NE(started_.err.find("re-executed from a read-only bind mount"), std::string::npos) << Describe(started_);
 }
 

@@ -255,3 +255,34 @@ TEST(Cli, CheckVerdicts) {
 
 }  // namespace
 }  // namespace rampart
+
+namespace rampart {
+namespace {
+
+// `rampart` is a small front that executes rampart-core from its own
+// directory: without it there, one error line and 125, nothing else.
+TEST(CliFront, MissingCoreIsOneErrorLine) {
+  TempDir dir;
+  const std::string front = dir.path() + "/rampart";
+  std::filesystem::copy_file(RampartBinary(), front);
+  auto r = RunCommand({front, "version"});
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  EXPECT_EQ(ExitCodeFromWaitStatus(r->status), 125) << r->err;
+  EXPECT_EQ(r->err, "rampart: cannot execute " + dir.path() + "/rampart-core: errno 2\n");
+  EXPECT_TRUE(r->out.empty()) << r->out;
+}
+
+// With rampart-core beside it, every argument and the exit code pass through.
+TEST(CliFront, PassesArgumentsAndExitCodeThrough) {
+  auto ok = RunCommand({RampartBinary(), "--format", "json", "version"});
+  ASSERT_TRUE(ok.has_value()) << ok.error().message();
+  EXPECT_EQ(ExitCodeFromWaitStatus(ok->status), 0) << ok->err;
+  EXPECT_NE(ok->out.find("\"version\""), std::string::npos) << ok->out;
+  auto bad = RunCommand({RampartBinary(), "no-such-verb"});
+  ASSERT_TRUE(bad.has_value()) << bad.error().message();
+  EXPECT_EQ(ExitCodeFromWaitStatus(bad->status), 125) << bad->err;
+  EXPECT_NE(bad->err.find("unknown command 'no-such-verb'"), std::string::npos) << bad->err;
+}
+
+}  // namespace
+}  // namespace rampart
