@@ -167,8 +167,7 @@ Result<std::optional<LearnRun>> LearnContainer(Context& ctx, const ParsedArgs& a
   }
   r.observations = std::move(capture.observations);
   r.baseline = std::move(capture.baseline);
-  const int code = *rc;
-  r.status = code >= 128 ? (code - 128) : (code << 8);  // back to a wait status
+  r.status = capture.wait_status;
   return std::optional<LearnRun>(std::move(r));
 }
 

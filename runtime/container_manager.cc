@@ -418,6 +418,7 @@ Result<int> ContainerManager::LearnForeground(const std::string& name, LearnCapt
   MonitorSetup setup{paths_, std::move(prepared.spec), std::move(prepared.policy), std::move(prepared.cgroup), true, -1,
                      std::nullopt, capture ? &capture->observations : nullptr, {}};
   if (unpersisted_.count(name)) setup.meanwhile = [this, name] { return Persist(name); };
+  if (capture) setup.wait_status = &capture->wait_status;
   return RunMonitor(std::move(setup), log_);
 }
 

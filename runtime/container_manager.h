@@ -81,6 +81,7 @@ struct GcReport {
 struct LearnCapture {
   security::LearnObservations observations;
   security::Policy baseline;
+  int wait_status = 0;  // the init's, once it has ended
 };
 
 // Compiled profiles by (profile, allow_dangerous), for one command's life.

@@ -359,6 +359,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
     }
   }
   raw.reset();
+  if (setup.wait_status) *setup.wait_status = status;
   state.finished_at = Now();
   int code;
   if (WIFSIGNALED(status)) {

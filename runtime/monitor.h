@@ -45,6 +45,9 @@ struct MonitorSetup {
   // Run while the init sets itself up (LaunchRequest::meanwhile), or before
   // a restore: what create left to do (`run --rm`).
   std::function<Status()> meanwhile;
+  // Set: the init's raw wait status is stored here when it has ended (the
+  // return value folds a signal into 128+N, which a plain exit can be too).
+  int* wait_status = nullptr;
 };
 
 // Runs until the container exits; returns the payload's exit code (128+N

@@ -392,6 +392,24 @@ TEST_F(LearnContainerTest, ContainerLearnRefusesBadInputWithOneLine) {
   EXPECT_NE(info.out.find("\"state\": \"created\""), std::string::npos) << "refused, yet it ran" << Describe(info);
   for (const auto& n : {sleeper, sleeper + "p"}) (void)Rampart({"destroy", "-f", n});
 }
+
+// The exit code passes through, and the profile's header tells an exit
+// code of 130 from a death by SIGINT (the monitor hands over the init's
+// wait status, not only 128+N).
+TEST_F(LearnContainerTest, ContainerExitCodeIsNotTakenForASignal) {
+  const std::string root = dir_ + "/rootfs", out = dir_ + "/exit130.yaml";
+  BuildWorkloadRootfs(root);
+  if (HasFatalFailure()) return;
+  auto create = Rampart({"create", name_, "-t", "dir:" + root, "--", "/bin/sh", "-c", "exit 130"});
+  ASSERT_EQ(Code(create), 0) << Describe(create);
+  auto learn = Rampart({"policy", "learn", "--container", name_, "-o", out});
+  EXPECT_EQ(Code(learn), 130) << Describe(learn);
+  EXPECT_NE(learn.err.find("did not succeed (exit code 130)"), std::string::npos) << Describe(learn);
+  auto text = rampart::ReadFile(out);
+  ASSERT_TRUE(text.has_value()) << Describe(learn);
+  EXPECT_NE(text->find("ended with exit code 130"), std::string::npos) << *text;
+  EXPECT_EQ(text->find("ended with signal"), std::string::npos) << *text;
+}
 #endif
 
 }  // namespace
