@@ -19,7 +19,7 @@
 #include "cli/launch_verbs.h"
 
 #if !defined(__x86_64__)
-#error "cli/launcher: only x86_64 has a system call stub; build with RAMPART_LAUNCHER=OFF"
+#error "cli/launcher: only x86_64 has a system call stub (sys6 and _start); add one for this architecture"
 #endif
 
 static long sys6(long n, long a, long b, long c, long d, long e) {
