@@ -25,10 +25,7 @@
 
 namespace rampart::cli {
 
-std::vector<std::string> ProfileDirs(const Context& ctx) {
-  const auto paths = runtime::Paths::From(ctx.root_flag);
-  return {paths.root + "/policies", paths.conf_dir + "/policies"};
-}
+std::vector<std::string> ProfileDirs(const Context& ctx) { return runtime::Paths::From(ctx.root_flag).ProfileDirs(); }
 
 Result<security::Policy> LoadPolicy(const Context& ctx, const std::string& ref) {
   RAMPART_ASSIGN_OR_RETURN(auto loader, security::ProfileLoader::Create(ProfileDirs(ctx)));

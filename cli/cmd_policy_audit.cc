@@ -66,7 +66,7 @@ Result<std::optional<Target>> LoadContainer(const Context& ctx, const std::strin
   }
   RAMPART_ASSIGN_OR_RETURN(
       auto loader,
-      security::ProfileLoader::Create({paths.root + "/policies", paths.conf_dir + "/policies"}));
+      security::ProfileLoader::Create(paths.ProfileDirs()));
   auto resolved = loader.Load(spec.profile);
   if (frozen && resolved && security::PolicyHash(*resolved) == frozen->hash) {
     t.policy = std::move(*resolved);

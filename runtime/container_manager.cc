@@ -89,12 +89,8 @@ Result<ContainerSpec> LoadSpec(const Paths& paths, const std::string& name) {
 
 // The container's profile, audited and compiled (from the cache when
 // possible: starting never recompiles an unchanged profile).
-std::vector<std::string> ProfileSearchDirs(const Paths& paths) {
-  return {paths.root + "/policies", paths.conf_dir + "/policies"};
-}
-
 Result<security::CompiledPolicy> PolicyForUncached(const Paths& paths, const ContainerSpec& spec, Logger& log) {
-  const std::vector<std::string> dirs = ProfileSearchDirs(paths);
+  const std::vector<std::string> dirs = paths.ProfileDirs();
   ResolvedPolicy resolved;
   if (auto hit = LookupResolvedPolicy(paths, spec.profile, dirs)) {
     resolved = std::move(*hit);
@@ -404,7 +400,7 @@ Result<int> ContainerManager::LearnForeground(const std::string& name, LearnCapt
   if (capture) {
     // The frozen copy keeps no syscall rules: the learned profile is built
     // on the profile as resolved now, which must be what the container runs.
-    auto loader = security::ProfileLoader::Create(ProfileSearchDirs(paths_));
+    auto loader = security::ProfileLoader::Create(paths_.ProfileDirs());
     auto resolved = loader ? loader->Load(prepared.spec.profile) : Result<security::Policy>(loader.error());
     if (!resolved || security::PolicyHash(*resolved) != prepared.policy.hash) {
       (void)prepared.cgroup.Destroy();

@@ -77,6 +77,7 @@ std::string Paths::NetworksDir() const { return Join(root, "networks"); }
 std::string Paths::NetworksRunDir() const { return Join(run, ".networks"); }
 std::string Paths::ConfFile() const { return Join(conf_dir, "rampart.conf"); }
 std::string Paths::ConfDir() const { return Join(conf_dir, "conf.d"); }
+std::vector<std::string> Paths::ProfileDirs() const { return {Join(root, "policies"), Join(conf_dir, "policies")}; }
 
 Status ValidateName(std::string_view name) {
   auto bad = [&](const std::string& why) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -41,6 +42,9 @@ struct Paths {
   std::string NetworksRunDir() const;
   std::string ConfFile() const;        // conf_dir/rampart.conf
   std::string ConfDir() const;         // conf_dir/conf.d
+  // Where profiles named by reference are looked up, in order (after the
+  // shipped ones): root/policies, conf_dir/policies.
+  std::vector<std::string> ProfileDirs() const;
 };
 
 // Container names: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 64 characters (so
