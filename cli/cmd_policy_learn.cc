@@ -193,9 +193,8 @@ Result<int> Learn(Context& ctx, const ParsedArgs& a) {
   LearnRun& run = **ran;
   const std::string& from = run.from;
   const int status = run.status;
-  const int code = WIFEXITED(status)     ? WEXITSTATUS(status)
-                   : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
-                                         : kExitError;
+  const int exited = ExitCodeFromWaitStatus(status);
+  const int code = exited >= 0 ? exited : kExitError;
 
   security::LearnOptions lo;
   lo.name = name;

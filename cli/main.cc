@@ -67,8 +67,9 @@ void PrintCommandHelp(const Command& c) {
 // rampart), that holds as it is; otherwise the binary is executed from a
 // read-only bind mount of itself: by the `rampart` front (cli/launcher/),
 // which then sets RAMPART_SEALED_ENV, or else by re-executing. Either way
-// the command goes on in a private mount namespace. The binary's pages stay shared with every other
-// rampart process (a memfd copy per monitor would cost ~1.5 MiB each).
+// the command goes on in a private mount namespace. The binary's pages stay
+// shared with every other rampart process (a memfd copy per monitor would
+// cost ~1.5 MiB each).
 constexpr const char* kSealedEnv = RAMPART_SEALED_ENV;
 
 enum class ExeSeal { kNotNeeded, kSealedByFront, kReexecuted, kReadOnlyMount, kFailed };
