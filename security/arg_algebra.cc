@@ -7,6 +7,14 @@
 #include <optional>
 
 namespace rampart::security {
+ArgCondition Truncated(ArgCondition c, const ArgWidths& w) {
+  if (w.is32[c.index]) {
+    c.value &= 0xffffffffULL;
+    c.mask &= 0xffffffffULL;
+  }
+  return c;
+}
+
 namespace {
 
 struct Interval {
@@ -15,14 +23,6 @@ struct Interval {
 using IntervalSet = std::vector<Interval>;  // sorted, disjoint
 
 uint64_t DomainMax(bool args32) { return args32 ? 0xffffffffULL : ~0ULL; }
-
-ArgCondition Truncated(ArgCondition c, const ArgWidths& w) {
-  if (w.is32[c.index]) {
-    c.value &= 0xffffffffULL;
-    c.mask &= 0xffffffffULL;
-  }
-  return c;
-}
 
 IntervalSet ToIntervals(const ArgCondition& c, uint64_t max) {
   const uint64_t v = c.value;

@@ -1,6 +1,8 @@
-// Argument-condition algebra. libseccomp accepts at most one comparison per
-// argument in a rule and has one fallback action for the whole filter, so
-// the compiler rewrites a syscall's conditions into rules it can take:
+// Argument-condition algebra. libseccomp-style rule formats (the OCI and
+// LXC exports, seccomp_formats.cc) take at most one comparison per argument
+// in a rule and have one fallback action for the whole filter, so a
+// syscall's conditions are rewritten into rules they can hold (the audit
+// uses the complement too; rampart's own BPF generator does not need this):
 //  - Normalize: a conjunction that may test one argument several times
 //    becomes ORed conjunctions with one comparison per argument (interval
 //    arithmetic; middle intervals become masked-equality blocks);
@@ -35,6 +37,10 @@ struct ArgWidths {
 Result<Disjunction> Normalize(const Conjunction& conj, const ArgWidths& w);
 Result<Disjunction> NormalizeAll(const Disjunction& any_of, const ArgWidths& w);
 Result<Disjunction> Complement(const Disjunction& any_of, const ArgWidths& w);
+
+// `c` as compared on an argument of these widths: the value and mask of a
+// 32-bit argument cut to their low halves.
+ArgCondition Truncated(ArgCondition c, const ArgWidths& w);
 
 // Evaluates a condition the way the policy means it (and the program must do).
 bool ConditionHolds(const ArgCondition& c, uint64_t arg, const ArgWidths& w);

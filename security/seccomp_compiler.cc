@@ -35,12 +35,8 @@ constexpr int kFail = -1;
 class ConjunctionCode {
  public:
   void Condition(const ArgCondition& raw, const ArgWidths& w) {
-    ArgCondition c = raw;
+    const ArgCondition c = Truncated(raw, w);  // as ConditionHolds: the kernel reads an int's low half
     const bool low_only = w.is32[c.index];
-    if (low_only) {  // as ConditionHolds: the kernel reads an int's low half
-      c.value &= 0xffffffffULL;
-      c.mask &= 0xffffffffULL;
-    }
     const uint32_t vlo = static_cast<uint32_t>(c.value), vhi = static_cast<uint32_t>(c.value >> 32);
     const uint32_t mlo = static_cast<uint32_t>(c.mask), mhi = static_cast<uint32_t>(c.mask >> 32);
     if (low_only) {
