@@ -668,17 +668,15 @@ void Cleanup(Env& env) {
   if (!env.rampart_ro.empty() && umount2((env.tmp + "/ro").c_str(), MNT_DETACH) == 0) env.rampart_ro.clear();
   // Never remove a tree something is still mounted in.
   auto mi = rampart::ReadFile("/proc/self/mountinfo");
-  if (mi && mi->find(" " + env.tmp + "/") != std::string::npos) {
-    std::printf("WARNING: mounts left under %s; not removing it\n", env.tmp.c_str());
-    return;
-  }
-  if (mi && !env.state.empty() && mi->find(" " + env.state + "/") != std::string::npos) {
-    std::printf("WARNING: mounts left under %s; not removing it\n", env.state.c_str());
-    return;
+  for (const std::string& dir : {env.tmp, env.state}) {
+    if (!dir.empty() && mi && mi->find(" " + dir + "/") != std::string::npos) {
+      std::printf("WARNING: mounts left under %s; not removing it\n", dir.c_str());
+      return;
+    }
   }
   std::error_code ec;
-  fs::remove_all(env.tmp, ec);
-  if (!env.state.empty()) fs::remove_all(env.state, ec);
+  for (const std::string& dir : {env.tmp, env.state})
+    if (!dir.empty()) fs::remove_all(dir, ec);
 }
 
 bool ParseInt(const std::string& arg, const std::string& flag, int* out) {
@@ -908,26 +906,22 @@ int main(int argc, char** argv) {
   // ---- cases, in round-robin order ----
   std::vector<Case> cases;
   auto id = [](const char* p, int i) { return std::string(p) + std::to_string(i); };
-  cases.push_back(SimpleCase(&r_run, [&](int i) {
-    env.rampart_names.insert(id("sb-run-", i));
-    return ExecSpec{{rp, "run", id("sb-run-", i), "--rm", "-t", dir_tpl, "--", "/bin/true"}};
-  }));
-  if (!env.rampart_core.empty())
-    cases.push_back(SimpleCase(&r_run_core, [&](int i) {
-      env.rampart_names.insert(id("sb-core-", i));
-      return ExecSpec{{env.rampart_core, "run", id("sb-core-", i), "--rm", "-t", dir_tpl, "--", "/bin/true"}};
-    }));
-  if (!env.rampart_ro.empty())
-    cases.push_back(SimpleCase(&r_run_ro, [&](int i) {
-      env.rampart_names.insert(id("sb-ro-", i));
-      return ExecSpec{{env.rampart_ro, "run", id("sb-ro-", i), "--rm", "-t", dir_tpl, "--", "/bin/true"}};
-    }));
+  // `BIN run PREFIXi --rm -t dir:ROOTFS [EXTRA...] -- /bin/true`.
+  auto run_rm = [&](Row* row, const std::string& bin, const char* prefix, std::vector<std::string> extra = {}) {
+    return SimpleCase(row, [&, bin, prefix, extra](int i) {
+      env.rampart_names.insert(id(prefix, i));
+      std::vector<std::string> argv = {bin, "run", id(prefix, i), "--rm", "-t", dir_tpl};
+      argv.insert(argv.end(), extra.begin(), extra.end());
+      argv.insert(argv.end(), {"--", "/bin/true"});
+      return ExecSpec{argv};
+    });
+  };
+  cases.push_back(run_rm(&r_run, rp, "sb-run-"));
+  if (!env.rampart_core.empty()) cases.push_back(run_rm(&r_run_core, env.rampart_core, "sb-core-"));
+  if (!env.rampart_ro.empty()) cases.push_back(run_rm(&r_run_ro, env.rampart_ro, "sb-ro-"));
   if (auto st = rampart::WriteFileAtomic(limits_yaml, "limits:\n  pids: 1000\n"); !st)
     r_run_limits.error = st.error().message();
-  cases.push_back(SimpleCase(&r_run_limits, [&](int i) {
-    env.rampart_names.insert(id("sb-lim-", i));
-    return ExecSpec{{rp, "run", id("sb-lim-", i), "--rm", "-t", dir_tpl, "--config", limits_yaml, "--", "/bin/true"}};
-  }));
+  cases.push_back(run_rm(&r_run_limits, rp, "sb-lim-", {"--config", limits_yaml}));
   {
     Case c;
     c.rows = {&r_start, &r_start_ret, &r_create, &r_destroy};
@@ -1014,28 +1008,26 @@ int main(int argc, char** argv) {
 
   // ---- goals ----
   std::printf("\n## Goals\n\n");
-  auto goal_vs = [&](const Row& ours, const Row& peer, double factor, const char* what) {
-    const std::string who = ours.label.find("read-only") != std::string::npos
-                                ? "rampart run --rm (binary on a read-only mount)"
-                                : "rampart run --rm";
+  auto goal_vs = [&](const char* who, const Row& ours, const Row& peer, double factor, const char* what) {
     if (!Usable(ours)) {
-      std::printf("- %s median <= %.1fx %s: cannot evaluate (rampart: %s)\n", who.c_str(), factor, what,
+      std::printf("- %s median <= %.1fx %s: cannot evaluate (rampart: %s)\n", who, factor, what,
                   ours.skip.empty() ? ours.error.c_str() : ours.skip.c_str());
       return;
     }
     if (!Usable(peer)) {
-      std::printf("- %s median <= %.1fx %s: cannot evaluate (%s)\n", who.c_str(), factor, what,
+      std::printf("- %s median <= %.1fx %s: cannot evaluate (%s)\n", who, factor, what,
                   peer.skip.empty() ? peer.error.c_str() : peer.skip.c_str());
       return;
     }
     double om = StatsOf(ours.ms).median, pm = StatsOf(peer.ms).median;
-    std::printf("- %s median <= %.1fx %s: %.2f ms vs %.2f ms = %.2fx -> %s\n", who.c_str(), factor, what, om, pm,
-                om / pm, Verdict(om <= factor * pm));
+    std::printf("- %s median <= %.1fx %s: %.2f ms vs %.2f ms = %.2fx -> %s\n", who, factor, what, om, pm, om / pm,
+                Verdict(om <= factor * pm));
   };
-  for (const Row* ours : {&r_run, &r_run_ro}) {
-    goal_vs(*ours, r_crun, 0.6, "crun run (mount-ns hiding in-process, no wrapper process)");
-    if (Usable(r_crun_wrap)) goal_vs(*ours, r_crun_wrap, 0.6, "crun run through the unshare+sh wrapper");
-    goal_vs(*ours, r_floor, 1.5, "the unshare ... chroot floor");
+  for (auto [who, ours] : {std::pair{"rampart run --rm", &r_run},
+                           std::pair{"rampart run --rm (binary on a read-only mount)", &r_run_ro}}) {
+    goal_vs(who, *ours, r_crun, 0.6, "crun run (mount-ns hiding in-process, no wrapper process)");
+    if (Usable(r_crun_wrap)) goal_vs(who, *ours, r_crun_wrap, 0.6, "crun run through the unshare+sh wrapper");
+    goal_vs(who, *ours, r_floor, 1.5, "the unshare ... chroot floor");
   }
   if (cc.monitors > 0)
     std::printf("- monitor PSS <= 1 MiB per idle container: mean %ld KiB over %d monitors -> %s\n", cc.mean_pss,
