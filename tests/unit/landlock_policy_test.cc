@@ -320,14 +320,17 @@ TEST(FilesystemSection, ReadonlyRootAndTmpfsPaths) {
   EXPECT_EQ(ll->landlock.rules[1].access, kFsRead | kFsWrite | kFsCreate);
 
   // extends: readonly_root replaced when given, tmpfs paths added.
-  std::filesystem::create_directories("/tmp/ll-fs-test");
+  // A directory of its own: a fixed path would collide with a second run.
+  char dir[] = "/tmp/rampart-ll-fs-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr) << "mkdtemp: " << std::strerror(errno);
   {
-    std::ofstream("/tmp/ll-fs-test/base.yaml") << "name: base\nfilesystem: {readonly_root: true, tmpfs: [/tmp]}\n";
+    std::ofstream(std::string(dir) + "/base.yaml") << "name: base\nfilesystem: {readonly_root: true, tmpfs: [/tmp]}\n";
   }
   auto l = ProfileLoader::Create();
   ASSERT_TRUE(l.has_value());
-  auto child = l->LoadText("name: c\nextends: base.yaml\nfilesystem: {tmpfs: [/run, /tmp]}\n", "/tmp/ll-fs-test/c.yaml");
-  std::filesystem::remove_all("/tmp/ll-fs-test");
+  auto child =
+      l->LoadText("name: c\nextends: base.yaml\nfilesystem: {tmpfs: [/run, /tmp]}\n", std::string(dir) + "/c.yaml");
+  std::filesystem::remove_all(dir);
   ASSERT_TRUE(child.has_value()) << child.error().message();
   EXPECT_TRUE(child->readonly_root);
   EXPECT_EQ(child->tmpfs_paths, (std::vector<std::string>{"/tmp", "/run"}));

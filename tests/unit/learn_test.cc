@@ -9,6 +9,7 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 
@@ -32,6 +33,31 @@ namespace {
 using testing_util::Loader;
 using testing_util::Call;
 using testing_util::Eval;
+
+// Each test process gets its own directory: ctest runs these tests in
+// parallel, and a shared fixed path let one test truncate the baseline file
+// while another was reading it.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    char tmpl[] = "/tmp/rampart-learn-test-XXXXXX";
+    if (::mkdtemp(tmpl) != nullptr) path_ = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+const std::string& BasePath() {
+  static ScratchDir dir;
+  static const std::string base = dir.path() + "/base.yaml";
+  return base;
+}
 
 bool Has(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
@@ -80,7 +106,7 @@ Learned Learn(const LearnObservations& obs, const std::string& baseline_text = "
   Learned out;
   auto base = baseline_text.empty()
                   ? loader.Load("default")
-                  : loader.LoadText(baseline_text, "/tmp/rampart-learn-test/base.yaml");
+                  : loader.LoadText(baseline_text, BasePath());
   EXPECT_TRUE(base.has_value()) << base.error().message();
   LearnOptions lo;
   lo.name = "learned";
@@ -95,10 +121,9 @@ Learned Learn(const LearnObservations& obs, const std::string& baseline_text = "
   std::string text = out.yaml;
   if (!baseline_text.empty()) {
     // A path baseline: give the resolver the baseline's text as a file.
-    std::filesystem::create_directories("/tmp/rampart-learn-test");
-    std::ofstream("/tmp/rampart-learn-test/base.yaml") << baseline_text;
+    std::ofstream(BasePath()) << baseline_text;
   }
-  auto p = loader.LoadText(text, "/tmp/rampart-learn-test/learned.yaml");
+  auto p = loader.LoadText(text, std::filesystem::path(BasePath()).replace_filename("learned.yaml").string());
   EXPECT_TRUE(p.has_value()) << p.error().message() << "\n--- learned profile ---\n" << out.yaml;
   if (p) out.policy = *p;
   return out;
@@ -265,7 +290,7 @@ TEST(LearnProfile, ConditionalBaselineRulesAreLeftToTheBaseline) {
       "    - {syscall: kill, action: allow, args: [\"arg1 != 9\"]}\n";
   LearnObservations o = TypicalRun();
   o.Record(Call(Arch::kX86_64, "kill", {1, 15}), 100);
-  Learned l = Learn(o, base, "/tmp/rampart-learn-test/base.yaml");
+  Learned l = Learn(o, base, BasePath());
   EXPECT_TRUE(Has(l.learned.decisions.left_to_baseline, "kill")) << l.yaml;
   EXPECT_EQ(Eval(l.policy, "kill", {1, 15}), "allow");
   EXPECT_EQ(Eval(l.policy, "kill", {1, 9}), "errno(EPERM)");
@@ -274,7 +299,7 @@ TEST(LearnProfile, ConditionalBaselineRulesAreLeftToTheBaseline) {
 TEST(LearnProfile, PermissiveUnknownIsTightened) {
   // A denylist baseline: everything it does not name runs.
   const std::string base = "name: denylist\nseccomp:\n  unknown: allow\n  deny: [mount]\n";
-  Learned l = Learn(TypicalRun(), base, "/tmp/rampart-learn-test/base.yaml");
+  Learned l = Learn(TypicalRun(), base, BasePath());
   EXPECT_TRUE(l.learned.decisions.unknown_tightened);
   EXPECT_EQ(Eval(l.policy, "read"), "allow");
   EXPECT_EQ(Eval(l.policy, "getpid"), "errno(ENOSYS)") << l.yaml;
@@ -399,7 +424,7 @@ TEST(LearnCapabilities, NeverAddsACapabilityTheBaselineLacks) {
   LearnObservations o = TypicalRun();
   o.Record(Call(Arch::kX86_64, "chown", {0, 0, 0}), 100);
   o.Record(Call(Arch::kX86_64, "socket", {AF_INET, SOCK_RAW, 1}), 100);
-  Learned l = Learn(o, base, "/tmp/rampart-learn-test/base.yaml");
+  Learned l = Learn(o, base, BasePath());
   SCOPED_TRACE(l.yaml);
   const auto& d = l.learned.decisions;
   for (const char* cap : {"CHOWN", "NET_RAW"}) {
@@ -409,7 +434,7 @@ TEST(LearnCapabilities, NeverAddsACapabilityTheBaselineLacks) {
   }
   // A baseline without any capability: no capabilities section at all.
   const std::string none = "name: base\nextends: default\ncapabilities:\n  drop: [ALL]\n";
-  Learned n = Learn(o, none, "/tmp/rampart-learn-test/base.yaml");
+  Learned n = Learn(o, none, BasePath());
   EXPECT_EQ(n.policy.caps.bounding, 0u);
   EXPECT_TRUE(n.learned.decisions.kept_caps.empty());
   EXPECT_FALSE(n.learned.draft.caps_drop.has_value());
@@ -442,7 +467,7 @@ TEST(LearnCapabilities, AmbientCapabilitiesAreKept) {
   // dropping it would make the learned profile fail to resolve.
   const std::string base =
       "name: base\nextends: default\ncapabilities:\n  ambient: [NET_BIND_SERVICE]\n";
-  Learned l = Learn(TypicalRun(), base, "/tmp/rampart-learn-test/base.yaml");
+  Learned l = Learn(TypicalRun(), base, BasePath());
   SCOPED_TRACE(l.yaml);
   EXPECT_TRUE(Has(l.learned.decisions.kept_caps, "NET_BIND_SERVICE"));
   EXPECT_TRUE(HasCap(l.policy, "NET_BIND_SERVICE"));
