@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <type_traits>
 #include <nftables/libnftables.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sched.h>
 #include <sys/socket.h>
@@ -421,7 +422,15 @@ struct NftApi {
 Result<const NftApi*> LoadNftApi() {
   static const Result<NftApi> api = []() -> Result<NftApi> {
     void* lib = ::dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (lib == nullptr) return Error::Unsupported(std::string("open nftables: ") + ::dlerror() + " (install libnftables1)");
+    if (lib == nullptr) {
+      // No program interpreter: a static rampart-core (RAMPART_STATIC_CORE),
+      // whose dlopen needs the shared glibc it was linked with.
+      const bool static_exe = ::getauxval(AT_BASE) == 0;
+      return Error::Unsupported(std::string("open nftables: ") + ::dlerror() +
+                                (static_exe ? " (install libnftables1; this static rampart-core needs the glibc it "
+                                              "was built with: rebuild rampart after a glibc upgrade)"
+                                            : " (install libnftables1)"));
+    }
     NftApi a{};
     auto sym = [&](const char* name, auto& fn) -> bool {
       fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(lib, name));
