@@ -4,7 +4,7 @@ namespace rampart::cli {
 
 Result<ParsedArgs> ParseArgs(const std::vector<std::string>& args, const std::vector<OptSpec>& specs) {
   ParsedArgs out;
-  auto find_long = [&](const std::string& n) -> const OptSpec* {
+  auto find_long = [&](std::string_view n) -> const OptSpec* {
     for (const auto& s : specs)
       if (s.long_name == n) return &s;
     return nullptr;
@@ -32,7 +32,7 @@ Result<ParsedArgs> ParseArgs(const std::vector<std::string>& args, const std::ve
       const OptSpec* s = find_long(name);
       if (!s) return Error::Invalid("unknown option --" + name + " (see --help)");
       if (s->takes_value && !inline_value) {
-        if (i + 1 >= args.size()) return Error::Invalid("option --" + name + " needs a value (" + s->value_name + ")");
+        if (i + 1 >= args.size()) return Error::Invalid("option --" + name + " needs a value (" + std::string(s->value_name) + ")");
         value = args[++i];
       } else if (!s->takes_value && inline_value) {
         return Error::Invalid("option --" + name + " takes no value");
@@ -45,13 +45,13 @@ Result<ParsedArgs> ParseArgs(const std::vector<std::string>& args, const std::ve
         if (s->takes_value) {
           std::string value = a.substr(j + 1);
           if (value.empty()) {
-            if (i + 1 >= args.size()) return Error::Invalid(std::string("option -") + a[j] + " needs a value (" + s->value_name + ")");
+            if (i + 1 >= args.size()) return Error::Invalid(std::string("option -") + a[j] + " needs a value (" + std::string(s->value_name) + ")");
             value = args[++i];
           }
-          out.opts[s->long_name].push_back(value);
+          out.opts[std::string(s->long_name)].push_back(value);
           break;
         }
-        out.opts[s->long_name].push_back("");
+        out.opts[std::string(s->long_name)].push_back("");
       }
     } else {
       out.positional.push_back(a);
@@ -65,11 +65,13 @@ std::string OptionsHelp(const std::vector<OptSpec>& specs) {
   for (const auto& s : specs) {
     std::string left = "  ";
     left += s.short_name ? std::string("-") + s.short_name + ", " : "    ";
-    left += "--" + s.long_name;
-    if (s.takes_value) left += " " + s.value_name;
+    left += "--";
+    left += s.long_name;
+    if (s.takes_value) (left += " ") += s.value_name;
     if (left.size() < 30) left.resize(30, ' ');
     else left += "  ";
-    out += left + s.help + "\n";
+    (out += left) += s.help;
+    out += "\n";
   }
   return out;
 }

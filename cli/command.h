@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/log.h"
@@ -28,11 +29,12 @@ struct Context {
 // an error.
 Result<int> ExecFailureCode(Context& ctx, const Error& e);
 
+// The text fields are string literals (views, like OptSpec's).
 struct Command {
-  std::string name;     // "policy compile"
-  std::string usage;    // "PROFILE [-o FILE]"
-  std::string summary;  // one line
-  std::string details;  // paragraphs for --help
+  std::string_view name;     // "policy compile"
+  std::string_view usage;    // "PROFILE [-o FILE]"
+  std::string_view summary;  // one line
+  std::string_view details;  // paragraphs for --help
   std::vector<OptSpec> options;
   // Returns the process exit code; errors come back as Error (exit 125).
   std::function<Result<int>(Context&, const ParsedArgs&)> run;

@@ -41,7 +41,7 @@ void PrintTopHelp(const std::vector<Command>& cmds) {
       "rampart compiles one declarative profile into seccomp, capabilities and\n"
       "the other enforcement layers, and runs workloads under it.\n\ncommands:\n";
   std::vector<std::vector<std::string>> rows;
-  for (const auto& c : cmds) rows.push_back({"  " + c.name, c.summary});
+  for (const auto& c : cmds) rows.push_back({"  " + std::string(c.name), std::string(c.summary)});
   out += FormatTable(rows) + "\nglobal options:\n" + OptionsHelp(kGlobalOptions) +
          "\nexit codes: 125 rampart error, 126 command not invokable, 127 command not found,\n"
          "otherwise the payload's own code. 'rampart COMMAND --help' for details.\n";
@@ -49,8 +49,9 @@ void PrintTopHelp(const std::vector<Command>& cmds) {
 }
 
 void PrintCommandHelp(const Command& c) {
-  std::string out = "usage: rampart " + c.name + (c.usage.empty() ? "" : " " + c.usage) + "\n\n" + c.summary + "\n";
-  if (!c.details.empty()) out += "\n" + c.details + "\n";
+  const std::string name(c.name), usage(c.usage), summary(c.summary), details(c.details);
+  std::string out = "usage: rampart " + name + (usage.empty() ? "" : " " + usage) + "\n\n" + summary + "\n";
+  if (!details.empty()) out += "\n" + details + "\n";
   if (!c.options.empty()) out += "\noptions:\n" + OptionsHelp(c.options);
   out += "\nglobal options:\n" + OptionsHelp(kGlobalOptions);
   std::fputs(out.c_str(), stdout);
@@ -134,9 +135,9 @@ int Main(int argc, char** argv) {
   const Command* cmd = nullptr;
   size_t verb_end = first_non_opt;
   for (const auto& c : cmds) {
-    std::vector<std::string> words;
+    std::vector<std::string_view> words;
     size_t pos = 0, sp;
-    while ((sp = c.name.find(' ', pos)) != std::string::npos) words.push_back(c.name.substr(pos, sp - pos)), pos = sp + 1;
+    while ((sp = c.name.find(' ', pos)) != std::string_view::npos) words.push_back(c.name.substr(pos, sp - pos)), pos = sp + 1;
     words.push_back(c.name.substr(pos));
     if (first_non_opt + words.size() > args.size()) continue;
     bool match = true;
@@ -180,7 +181,7 @@ int Main(int argc, char** argv) {
     if (group && (verb_end == first_non_opt)) {
       std::vector<std::vector<std::string>> rows;
       for (const auto& c : cmds)
-        if (c.name.starts_with(word + " ")) rows.push_back({"  " + c.name, c.summary});
+        if (c.name.starts_with(word + " ")) rows.push_back({"  " + std::string(c.name), std::string(c.summary)});
       std::fputs(("usage: rampart " + word + " COMMAND\n\ncommands:\n" + FormatTable(rows)).c_str(),
                  parsed->Has("help") ? stdout : stderr);
       if (parsed->Has("help")) return 0;
