@@ -23,7 +23,7 @@ std::string ExeIdentity() {
 
 std::string EntryBase(const Paths& paths, const std::string& ref, const std::vector<std::string>& search_dirs,
                       const std::string& exe) {
-  std::string key = "v1\n" + ref + "\n" + exe + "\n";
+  std::string key = "v2\n" + ref + "\n" + exe + "\n";
   for (const auto& d : search_dirs) key += d + "\n";
   return paths.root + "/cache/resolved/" + Sha256Hex(key);
 }
@@ -38,8 +38,8 @@ std::optional<ResolvedPolicy> LookupResolvedPolicy(const Paths& paths, const std
   auto text = ReadFile(base + ".json");
   if (!text) return std::nullopt;
   auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (!j.is_object() || j.value("version", 0) != 1 || j.value("ref", "") != ref || j.value("exe", "") != exe ||
-      !j.contains("sources") || !j["sources"].is_array() || !j.contains("frozen") || !j["frozen"].is_string())
+  if (!j.is_object() || j.value("version", 0) != 2 || j.value("ref", "") != ref || j.value("exe", "") != exe ||
+      !j.contains("sources") || !j["sources"].is_array() || !j.contains("frozen") || !j["frozen"].is_object())
     return std::nullopt;
   std::vector<security::ProfileSource> sources;
   for (const auto& s : j["sources"]) {
@@ -49,7 +49,8 @@ std::optional<ResolvedPolicy> LookupResolvedPolicy(const Paths& paths, const std
   if (!security::ProfileSourcesCurrent(sources, search_dirs)) return std::nullopt;
   auto bpf = ReadFile(base + ".bpf");
   if (!bpf) return std::nullopt;
-  auto compiled = security::ThawPolicy(j["frozen"].get<std::string>(), *bpf, base + ".json");
+  // The frozen policy is embedded as an object, so the file is parsed once.
+  auto compiled = security::ThawPolicyObject(j["frozen"], *bpf, base + ".json");
   if (!compiled) return std::nullopt;
   ResolvedPolicy r;
   r.compiled = std::move(*compiled);
@@ -68,13 +69,13 @@ Status StoreResolvedPolicy(const Paths& paths, const std::string& ref, const std
   nlohmann::json src = nlohmann::json::array();
   for (const auto& s : sources)
     src.push_back({{"ref", s.ref}, {"base_dir", s.base_dir}, {"found", s.found}, {"sha256", s.sha256}});
-  nlohmann::json j = {{"version", 1},
+  nlohmann::json j = {{"version", 2},
                       {"ref", ref},
                       {"exe", exe},
                       {"sources", src},
                       {"high_findings", resolved.high_findings},
                       {"first_high", resolved.first_high},
-                      {"frozen", security::FrozenPolicyJson(resolved.compiled)}};
+                      {"frozen", security::FrozenPolicyObject(resolved.compiled)}};
   // The program first: an entry whose JSON names a missing or older program
   // fails ThawPolicy's hash check and is a miss.
   RAMPART_TRY(WriteFileAtomic(base + ".bpf", security::BpfBytes(resolved.compiled.seccomp.insns), 0600,

@@ -309,7 +309,9 @@ Result<nlohmann::json> CompiledSummary(const CompiledPolicy& c, bool per_arch_co
 // bytes and what the summary needs). An entry whose bytes do not match is
 // treated as a miss and rewritten: the cache never hands out a program it
 // cannot vouch for.
-std::string FrozenPolicyJson(const CompiledPolicy& c) {
+std::string FrozenPolicyJson(const CompiledPolicy& c) { return FrozenPolicyObject(c).dump(2) + "\n"; }
+
+nlohmann::json FrozenPolicyObject(const CompiledPolicy& c) {
   const Policy& p = c.policy;
   nlohmann::json rl = nlohmann::json::array();
   for (const auto& r : p.rlimits) rl.push_back({{"name", r.name}, {"resource", r.resource}, {"soft", r.soft}, {"hard", r.hard}});
@@ -332,12 +334,15 @@ std::string FrozenPolicyJson(const CompiledPolicy& c) {
                       {"readonly_paths", p.readonly_paths},
                       {"chain", p.chain},
                       {"enforcement", EnforcementToJson(p)}};
-  return j.dump(2) + "\n";
+  return j;
 }
 
 Result<CompiledPolicy> ThawPolicy(std::string_view json, std::string_view bpf, const std::string& where) {
+  return ThawPolicyObject(nlohmann::json::parse(json, nullptr, false), bpf, where);
+}
+
+Result<CompiledPolicy> ThawPolicyObject(const nlohmann::json& j, std::string_view bpf, const std::string& where) {
   auto bad = [&](const std::string& what) { return Error::Invalid("frozen policy " + where + ": " + what); };
-  auto j = nlohmann::json::parse(json, nullptr, false);
   if (!j.is_object() || j.value("version", 0) != 2) return bad("unreadable or of an unknown version");
   if (bpf.empty() || bpf.size() % sizeof(sock_filter) != 0) return bad("the BPF program is truncated");
   const std::string bpf_sha256 = Sha256Hex(bpf);

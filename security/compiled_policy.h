@@ -38,8 +38,11 @@ std::string BpfBytes(const std::vector<sock_filter>& insns);
 // paths, hash), without the syscall table. Start reads it instead of
 // resolving and compiling the profile again.
 std::string FrozenPolicyJson(const CompiledPolicy& compiled);
+// The same as a JSON value, for callers that embed it in their own file.
+nlohmann::json FrozenPolicyObject(const CompiledPolicy& compiled);
 // `bpf` must match the sha256 recorded in the JSON.
 Result<CompiledPolicy> ThawPolicy(std::string_view json, std::string_view bpf, const std::string& where);
+Result<CompiledPolicy> ThawPolicyObject(const nlohmann::json& frozen, std::string_view bpf, const std::string& where);
 
 // Compiled programs keyed by policy hash under DIR (cache/bpf/HASH.bpf).
 class PolicyCache {
