@@ -390,6 +390,10 @@ Status ContainerManager::StartMonitor(const std::string& name, Prepared prepared
 
 Result<int> ContainerManager::RunForeground(const std::string& name) { return LearnForeground(name, nullptr); }
 
+void ContainerManager::MakeNetnsAhead() {
+  if (!netns_ahead_) netns_ahead_ = std::make_unique<NetnsAhead>();
+}
+
 Result<int> ContainerManager::LearnForeground(const std::string& name, LearnCapture* capture) {
   RAMPART_ASSIGN_OR_RETURN(auto lock, LockContainer(paths_, name));
   RAMPART_ASSIGN_OR_RETURN(auto prepared, Prepare(paths_, store_, name, log_, policy_memo_, Created(name)));
@@ -415,6 +419,7 @@ Result<int> ContainerManager::LearnForeground(const std::string& name, LearnCapt
                      std::nullopt, capture ? &capture->observations : nullptr, {}};
   if (unpersisted_.count(name)) setup.meanwhile = [this, name] { return Persist(name); };
   if (capture) setup.wait_status = &capture->wait_status;
+  setup.netns_ahead = netns_ahead_.get();
   return RunMonitor(std::move(setup), log_);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -14,6 +15,7 @@
 #include "runtime/checkpoint.h"
 #include "runtime/container_spec.h"
 #include "runtime/monitor.h"
+#include "runtime/netns_ahead.h"
 #include "runtime/paths.h"
 #include "runtime/state_store.h"
 #include "security/compiled_policy.h"
@@ -97,6 +99,11 @@ class ContainerManager {
   // Foreground: the calling process is the monitor; stdio is passed through
   // and the payload's exit code (128+N for signal N) is returned.
   Result<int> RunForeground(const std::string& name);
+  // For a foreground start coming next in this process (`run`): makes the
+  // container's network namespace on a thread meanwhile
+  // (runtime/netns_ahead.h). Not before a detached start: its monitor is
+  // forked, which no thread of ours may be running across.
+  void MakeNetnsAhead();
   // RunForeground with the init also under the learning filter
   // (`policy learn --container`); `capture` is filled once it has ended.
   Result<int> LearnForeground(const std::string& name, LearnCapture* capture);
@@ -150,6 +157,7 @@ class ContainerManager {
   // on disk: Persist writes them (start does it first; a foreground run
   // while the init sets itself up).
   std::set<std::string> unpersisted_;
+  std::unique_ptr<NetnsAhead> netns_ahead_;  // MakeNetnsAhead
   Status Persist(const std::string& name);
 };
 

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <linux/sched.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -23,6 +22,7 @@
 #include "runtime/console.h"
 #include "runtime/idmap.h"
 #include "runtime/learn_supervisor.h"
+#include "runtime/netns_ahead.h"
 #include "runtime/state_store.h"
 
 namespace rampart::runtime {
@@ -100,17 +100,6 @@ uint64_t NamespaceFlags(const NamespaceSet& ns) {
   if (ns.user) f |= CLONE_NEWUSER;
   if (ns.time) f |= 0x80;  // CLONE_NEWTIME
   return f;
-}
-
-Status LoopbackUp() {
-  UniqueFd s(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!s) return Error::FromErrno(errno, "socket for lo");
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  if (ioctl(s.get(), SIOCGIFFLAGS, &ifr) != 0) return Error::FromErrno(errno, "get lo flags");
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl(s.get(), SIOCSIFFLAGS, &ifr) != 0) return Error::FromErrno(errno, "bring lo up");
-  return Ok();
 }
 
 std::string EnvValue(const std::vector<std::string>& env, const std::string& key) {
@@ -212,6 +201,11 @@ Identity IdentityOf(const ContainerSpec& spec) {
     Report(err_fd, 'S', stage + ": " + e.message());
     _exit(125);
   };
+  // A network namespace made ahead (NetnsAhead): joined before the rootfs,
+  // whose /sys must show it.
+  const bool joined_netns = req.netns_fd >= 0;
+  if (joined_netns && setns(req.netns_fd, CLONE_NEWNET) != 0)
+    fail("network", Error::FromErrno(errno, "join the network namespace made ahead"));
   // Open the rootfs (in our new mount namespace) while we still carry the
   // creating user's credentials: as the user namespace's root we may not be
   // able to traverse the 0700 state directories above it.
@@ -244,7 +238,7 @@ Identity IdentityOf(const ContainerSpec& spec) {
     if (auto st = SetUpPtyInside(sync_fd, req.pty_size); !st) fail("tty", st.error());
     close(sync_fd);
   }
-  if (spec.namespaces.net) {
+  if (spec.namespaces.net && !joined_netns) {  // one made ahead has lo up already
     if (auto st = LoopbackUp(); !st) fail("network", st.error());
   }
   if (req.stdin_null_inside) {
@@ -320,6 +314,11 @@ Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
   clone_args args{};
   int pidfd = -1;
   args.flags = CLONE_PIDFD | NamespaceFlags(req.spec->namespaces);
+  if (req.netns_fd >= 0) {
+    if (!req.spec->namespaces.net || req.spec->namespaces.user)
+      return Error::Internal("a network namespace made ahead is only for an init with a network namespace and no user namespace");
+    args.flags &= ~static_cast<uint64_t>(CLONE_NEWNET);  // the child joins req.netns_fd
+  }
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
   UniqueFd cgroup_fd;

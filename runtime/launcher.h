@@ -57,6 +57,10 @@ struct LaunchRequest {
   // copies it out with pidfd_getfd(2) and hands it to this callback, which
   // must start serving it: the init's exec waits for the answer.
   std::function<Status(UniqueFd listener)> learn;
+  // A network namespace made ahead (runtime/netns_ahead.h), lo up: the
+  // init joins it instead of creating one in clone3. Only with
+  // spec->namespaces.net and without a user namespace.
+  int netns_fd = -1;
 };
 
 struct LaunchedInit {

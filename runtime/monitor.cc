@@ -22,6 +22,7 @@
 #include "runtime/console.h"
 #include "runtime/launcher.h"
 #include "runtime/learn_supervisor.h"
+#include "runtime/netns_ahead.h"
 #include "runtime/policy_apply.h"
 #include "security/landlock.h"
 
@@ -165,7 +166,13 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
     if (!resolv->empty())
       req.rootfs.binds.insert(req.rootfs.binds.begin(), BindMount{*resolv, "/etc/resolv.conf", true, "bind", {}});
     req.join_networks = [&](pid_t pid) -> Status {
-      RAMPART_ASSIGN_OR_RETURN(endpoints, JoinNetworks(setup.paths, setup.spec, pid));
+      // Into the namespace made ahead when there is one: the child joins it
+      // on its own time, so /proc/PID/ns/net may still be ours here.
+      if (req.netns_fd >= 0) {
+        RAMPART_ASSIGN_OR_RETURN(endpoints, JoinNetworksIn(setup.paths, setup.spec, req.netns_fd));
+      } else {
+        RAMPART_ASSIGN_OR_RETURN(endpoints, JoinNetworks(setup.paths, setup.spec, pid));
+      }
       return Ok();
     };
   }
@@ -226,7 +233,20 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
       init = restored.error();
     }
   } else {
+    // The network namespace made ahead, if this container can use it; if it
+    // could not be made, clone3 makes one as usual.
+    UniqueFd netns;
+    if (setup.netns_ahead) {
+      auto made = setup.netns_ahead->Take();
+      if (made && setup.spec.namespaces.net && !setup.spec.namespaces.user) {
+        netns = std::move(*made);
+        req.netns_fd = netns.get();
+      } else if (!made) {
+        log.Debug("network namespace not made ahead; clone3 makes it", {{"error", made.error().message()}});
+      }
+    }
     init = LaunchInit(req);
+    netns.reset();
     // Fail-closed: the payload must really run under the labels asked for
     // (with --init, pid 1 is rampart's init and the payload is its child).
     if (init && !setup.spec.init)

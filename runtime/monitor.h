@@ -24,6 +24,8 @@
 
 namespace rampart::runtime {
 
+class NetnsAhead;  // runtime/netns_ahead.h
+
 struct MonitorSetup {
   Paths paths;
   ContainerSpec spec;
@@ -48,6 +50,10 @@ struct MonitorSetup {
   // Set: the init's raw wait status is stored here when it has ended (the
   // return value folds a signal into 128+N, which a plain exit can be too).
   int* wait_status = nullptr;
+  // Set: where the container's network namespace is being made ahead
+  // (runtime/netns_ahead.h). Taken right before the launch when the
+  // container can use it (a network namespace, no user namespace).
+  NetnsAhead* netns_ahead = nullptr;
 };
 
 // Runs until the container exits; returns the payload's exit code (128+N
