@@ -117,6 +117,8 @@ Result<std::vector<std::string>> ListDirectory(int dfd, const std::string& path)
 
 Status MakeDirs(const std::string& path, mode_t mode) {
   if (path.empty()) return Error::Invalid("mkdir: empty path");
+  // Usually there already: one stat instead of a mkdir per component.
+  if (struct stat st {}; ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Ok();
   for (size_t pos = 1; pos <= path.size(); ++pos) {
     if (pos != path.size() && path[pos] != '/') continue;
     const std::string part = path.substr(0, pos);
