@@ -6,7 +6,8 @@
 //   1. latency: every command below runs /bin/true from the same
 //      busybox-static rootfs (built in a temp dir); after a warm-up of 3,
 //      N=30 timed runs, taken round robin over the commands so that drift
-//      of the VM hits them all alike. One run is timed from fork() until
+//      of the VM hits them all alike (each round starts one command further
+//      on, so no command is always the one after the slowest). One run is timed from fork() until
 //      the command *and every process it left behind* have exited: the
 //      bench is a child subreaper, so a detached monitor is reparented to
 //      it and waited for too. Median, min-max, rampart/this ratio and the
@@ -979,8 +980,13 @@ int main(int argc, char** argv) {
     for (Row* r : c.rows) c.dead |= !r->skip.empty() || !r->error.empty();
 
   double t_lat = NowMs();
+  // Each round starts one case further on: the first case of a round runs
+  // while the kernel still cleans up after the last ones (namespaces,
+  // cgroups, RCU callbacks on the same two CPUs), and a fixed order would
+  // put that cost on the same row every time.
   for (int it = 0; it < opt.warmup + opt.runs; ++it) {
-    for (auto& c : cases) {
+    for (size_t k = 0; k < cases.size(); ++k) {
+      auto& c = cases[(static_cast<size_t>(it) + k) % cases.size()];
       if (c.dead) continue;
       if (auto st = c.step(it, it >= opt.warmup); !st) {
         c.dead = true;
