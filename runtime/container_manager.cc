@@ -231,15 +231,15 @@ Status ContainerManager::Create(const CreateOptions& o) {
   if (!lock) return rollback(lock.error());
   auto defaults = LoadDefaults(paths_);
   if (!defaults) return rollback(defaults.error());
-  std::string text = "name: " + o.name + "\n";
-  std::string file = paths_.ConfigFile(o.name);
+  // Without --config the container's own config is just its name.
+  Result<ContainerSpec> spec = Error::Internal("no config parsed");
   if (o.config_file) {
     auto t = ReadFile(*o.config_file);
     if (!t) return rollback(t.error().Wrap("read container config"));
-    text = *t;
-    file = *o.config_file;
+    spec = ParseContainerSpec(*t, *o.config_file, *defaults);
+  } else {
+    spec = ContainerSpecFromDefaults(paths_.ConfigFile(o.name), *defaults, o.name);
   }
-  auto spec = ParseContainerSpec(text, file, *defaults);
   if (!spec) return rollback(spec.error());
   spec->name = o.name;
   if (spec->hostname.empty()) spec->hostname = o.name;

@@ -495,17 +495,19 @@ class Parser {
   ParseState& st_;
 };
 
-Status ApplyText(std::string_view text, const std::string& file, Layer layer, std::string_view name,
-                 ParseState& st) {
-  YAML::Node root;
+Result<YAML::Node> ParseYaml(std::string_view text, const std::string& file) {
   try {
-    root = YAML::Load(std::string(text));
+    return YAML::Load(std::string(text));
   } catch (const YAML::ParserException& e) {
     return Error::Invalid(file + ":" + std::to_string(e.mark.line + 1) + ":" +
                           std::to_string(e.mark.column + 1) + ": malformed YAML: " + e.msg);
   } catch (const YAML::Exception& e) {
     return Error::Invalid(file + ": malformed YAML: " + e.what());
   }
+}
+
+Status ApplyNode(const YAML::Node& root, const std::string& file, Layer layer, std::string_view name,
+                 ParseState& st) {
   try {
     Parser p(file, layer, name, st);
     return p.Apply(root);
@@ -513,6 +515,18 @@ Status ApplyText(std::string_view text, const std::string& file, Layer layer, st
     return Error::Invalid(file + ":" + std::to_string(e.mark.line + 1) + ":" +
                           std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
+}
+
+Status ApplyText(std::string_view text, const std::string& file, Layer layer, std::string_view name,
+                 ParseState& st) {
+  RAMPART_ASSIGN_OR_RETURN(YAML::Node root, ParseYaml(text, file));
+  return ApplyNode(root, file, layer, name, st);
+}
+
+// A defaults layer: the tree LoadDefaults kept, else its text.
+Status ApplyLayer(const ConfigSource& layer, std::string_view name, ParseState& st) {
+  if (layer.parsed) return ApplyNode(*layer.parsed, layer.file, Layer::kDefaults, name, st);
+  return ApplyText(layer.text, layer.file, Layer::kDefaults, name, st);
 }
 
 // First range of `root` (or uid 0) in a subid file, as a map starting at 0.
@@ -560,14 +574,16 @@ Status ValidateContainerSpec(const ContainerSpec& spec, bool complete) {
   return Ok();
 }
 
-Result<ContainerSpec> ParseContainerSpec(std::string_view yaml_text, const std::string& file,
-                                         const ConfigDefaults& defaults, std::string_view name) {
+namespace {
+
+// `yaml_text` null: no config of the container's own (only `name`).
+Result<ContainerSpec> ParseOver(const std::string_view* yaml_text, const std::string& file,
+                                const ConfigDefaults& defaults, std::string_view name) {
   if (!name.empty()) RAMPART_TRY(ValidateName(name));
   ParseState st;
-  for (const auto& layer : defaults.layers)
-    RAMPART_TRY(ApplyText(layer.text, layer.file, Layer::kDefaults, name, st));
+  for (const auto& layer : defaults.layers) RAMPART_TRY(ApplyLayer(layer, name, st));
   // Positions in defaults files are only useful while they are the last word.
-  RAMPART_TRY(ApplyText(yaml_text, file, Layer::kContainer, name, st));
+  if (yaml_text) RAMPART_TRY(ApplyText(*yaml_text, file, Layer::kContainer, name, st));
   ContainerSpec& s = st.spec;
   if (!name.empty()) s.name = std::string(name);
   if (s.hostname.empty()) s.hostname = s.name;
@@ -596,6 +612,19 @@ Result<ContainerSpec> ParseContainerSpec(std::string_view yaml_text, const std::
     return Error::Invalid((it != st.pos_of.end() ? it->second : file) + ": " + p->message);
   }
   return s;
+}
+
+}  // namespace
+
+Result<ContainerSpec> ParseContainerSpec(std::string_view yaml_text, const std::string& file,
+                                         const ConfigDefaults& defaults, std::string_view name) {
+  return ParseOver(&yaml_text, file, defaults, name);
+}
+
+Result<ContainerSpec> ContainerSpecFromDefaults(const std::string& file, const ConfigDefaults& defaults,
+                                                std::string_view name) {
+  if (name.empty()) return Error::Invalid(file + ": a container needs a name");
+  return ParseOver(nullptr, file, defaults, name);
 }
 
 Result<ConfigDefaults> LoadDefaults(const Paths& paths, const std::string& subuid_file,
@@ -630,10 +659,13 @@ Result<ConfigDefaults> LoadDefaults(const Paths& paths, const std::string& subui
     RAMPART_ASSIGN_OR_RETURN(auto text, read_optional(path));
     if (text) d.layers.push_back({path, std::move(*text)});
   }
-  // Report a broken defaults file now, whichever container is involved.
-  for (const auto& layer : d.layers) {
+  // Report a broken defaults file now, whichever container is involved;
+  // the tree is kept for parsing the container (ApplyLayer).
+  for (auto& layer : d.layers) {
+    RAMPART_ASSIGN_OR_RETURN(YAML::Node root, ParseYaml(layer.text, layer.file));
     ParseState scratch;
-    RAMPART_TRY(ApplyText(layer.text, layer.file, Layer::kDefaults, {}, scratch));
+    RAMPART_TRY(ApplyNode(root, layer.file, Layer::kDefaults, {}, scratch));
+    layer.parsed = std::make_shared<const YAML::Node>(std::move(root));
   }
   RAMPART_ASSIGN_OR_RETURN(d.subuid, read_optional(subuid_file));
   RAMPART_ASSIGN_OR_RETURN(d.subgid, read_optional(subgid_file));

@@ -235,6 +235,46 @@ TEST(ContainerSpecTest, LoadDefaultsReadsConfAndConfDSorted) {
   ::rmdir(dir.c_str());
 }
 
+// create/run without --config parse no document of the container's own:
+// the result must be exactly that of a config holding only its name, over
+// defaults parsed by LoadDefaults (trees kept) or given as text.
+TEST(ContainerSpecTest, NameOnlyContainerMatchesAParsedNameConfig) {
+  char tmpl[] = "/tmp/rampart-conf-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  Paths p;
+  p.root = dir + "/root";
+  p.run = dir + "/run";
+  p.conf_dir = dir;
+  const std::string conf =
+      "profile: base\nlimits: {memory: 1G, pids: 50}\nenv: {A: x}\nnetworks: [none]\ncwd: /srv\n";
+  ASSERT_TRUE(WriteFileAtomic(dir + "/rampart.conf", conf).has_value());
+  auto loaded = LoadDefaults(p, dir + "/no-subuid", dir + "/no-subgid");
+  ::unlink((dir + "/rampart.conf").c_str());
+  ::rmdir(dir.c_str());
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  ASSERT_EQ(loaded->layers.size(), 1u);
+  EXPECT_NE(loaded->layers[0].parsed, nullptr) << "LoadDefaults keeps the tree it checked";
+  ConfigDefaults as_text;
+  as_text.layers.push_back({loaded->layers[0].file, conf});
+
+  auto parsed = ParseContainerSpec("name: web\n", "/x/config.yaml", as_text);
+  ASSERT_TRUE(parsed.has_value()) << ErrorOf(parsed);
+  for (const ConfigDefaults* d : {&*loaded, &as_text}) {
+    auto from = ContainerSpecFromDefaults("/x/config.yaml", *d, "web");
+    ASSERT_TRUE(from.has_value()) << ErrorOf(from);
+    EXPECT_EQ(*from, *parsed);
+    EXPECT_EQ(from->name, "web");
+    EXPECT_EQ(from->hostname, "web");
+    EXPECT_EQ(from->limits.pids_max, 50u);
+    auto again = ParseContainerSpec("name: web\n", "/x/config.yaml", *d);
+    ASSERT_TRUE(again.has_value()) << ErrorOf(again);
+    EXPECT_EQ(*again, *parsed) << "a kept tree parses like its text";
+  }
+  auto bad = ContainerSpecFromDefaults("/x/config.yaml", as_text, "../evil");
+  EXPECT_FALSE(bad.has_value()) << "the name is validated";
+}
+
 TEST(ContainerSpecTest, LoadDefaultsWithNothingThere) {
   Paths p;
   p.root = "/nonexistent/rampart-root";
