@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/spawn.h"
+#include "base/temp_dir.h"
 #include "security/capabilities.h"
 
 namespace rampart::security {
@@ -181,25 +182,6 @@ Result<std::string> StoreCil(const std::string& store) {
   return std::move(out->out);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    const char* base = getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/rampart-selinux-XXXXXX";
-    if (mkdtemp(tmpl.data())) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 Status WriteFile(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << text;
@@ -307,7 +289,7 @@ std::string McsLevelFor(const std::string& container_name) {
 
 Status ValidateSelinuxCil(const std::string& cil, const std::string& store) {
   RAMPART_ASSIGN_OR_RETURN(std::string base, StoreCil(store));
-  TempDir dir;
+  TempDir dir("rampart-selinux-");
   if (dir.path().empty()) return Error::FromErrno(errno, "mkdtemp for selinux validation");
   RAMPART_TRY(WriteFile(dir.path() + "/base.cil", base));
   RAMPART_TRY(WriteFile(dir.path() + "/module.cil", cil));

@@ -12,31 +12,14 @@
 #include "security/embedded.h"
 #include "security/resolver.h"
 #include "tests/unit/policy_test_util.h"
+#include "tests/unit/temp_dir.h"
 
 namespace rampart::security {
 namespace {
 
 using testing_util::Loader;
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/rampart-compiled-XXXXXX";
-    const char* d = mkdtemp(tmpl);
-    EXPECT_NE(d, nullptr);
-    path_ = d ? d : "/tmp";
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string Write(const std::string& name, const std::string& text) const {
-    std::filesystem::create_directories(std::filesystem::path(path_ + "/" + name).parent_path());
-    std::ofstream(path_ + "/" + name) << text;
-    return path_ + "/" + name;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::rampart::testing_util::TempDir;
 
 std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -14,6 +14,7 @@
 
 #include "base/atomic_file.h"
 #include "runtime/paths.h"
+#include "tests/unit/temp_dir.h"
 
 namespace rampart::runtime {
 namespace {
@@ -191,14 +192,20 @@ TEST(ContainerSpecTest, DefaultsMergeInOrder) {
   EXPECT_EQ(*back, *t);
 }
 
-TEST(ContainerSpecTest, LoadDefaultsReadsConfAndConfDSorted) {
-  char tmpl[] = "/tmp/rampart-conf-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
+// Paths whose RAMPART_CONF_DIR is `dir` (root and run beside it, unused).
+Paths ConfPaths(const std::string& dir) {
   Paths p;
   p.root = dir + "/root";
   p.run = dir + "/run";
   p.conf_dir = dir;
+  return p;
+}
+
+TEST(ContainerSpecTest, LoadDefaultsReadsConfAndConfDSorted) {
+  ::rampart::testing_util::TempDir scratch("rampart-conf-");
+  ASSERT_FALSE(scratch.path().empty());
+  const std::string dir = scratch.path();
+  const Paths p = ConfPaths(dir);
   ASSERT_EQ(::mkdir((dir + "/conf.d").c_str(), 0755), 0);
   ASSERT_TRUE(WriteFileAtomic(dir + "/rampart.conf", "profile: main\n").has_value());
   ASSERT_TRUE(WriteFileAtomic(dir + "/conf.d/20-b.conf", "profile: b\n").has_value());
@@ -227,31 +234,20 @@ TEST(ContainerSpecTest, LoadDefaultsReadsConfAndConfDSorted) {
             0u)
       << bad.error().message();
 
-  for (const char* f :
-       {"/rampart.conf", "/conf.d/20-b.conf", "/conf.d/10-a.conf", "/conf.d/15-bad.conf",
-        "/conf.d/30-c.conf.disabled", "/conf.d/.hidden.conf", "/subuid"})
-    ::unlink((dir + f).c_str());
-  ::rmdir((dir + "/conf.d").c_str());
-  ::rmdir(dir.c_str());
 }
 
 // create/run without --config parse no document of the container's own:
 // the result must be exactly that of a config holding only its name, over
 // defaults parsed by LoadDefaults (trees kept) or given as text.
 TEST(ContainerSpecTest, NameOnlyContainerMatchesAParsedNameConfig) {
-  char tmpl[] = "/tmp/rampart-conf-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
-  Paths p;
-  p.root = dir + "/root";
-  p.run = dir + "/run";
-  p.conf_dir = dir;
+  ::rampart::testing_util::TempDir scratch("rampart-conf-");
+  ASSERT_FALSE(scratch.path().empty());
+  const std::string dir = scratch.path();
+  const Paths p = ConfPaths(dir);
   const std::string conf =
       "profile: base\nlimits: {memory: 1G, pids: 50}\nenv: {A: x}\nnetworks: [none]\ncwd: /srv\n";
   ASSERT_TRUE(WriteFileAtomic(dir + "/rampart.conf", conf).has_value());
   auto loaded = LoadDefaults(p, dir + "/no-subuid", dir + "/no-subgid");
-  ::unlink((dir + "/rampart.conf").c_str());
-  ::rmdir(dir.c_str());
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
   ASSERT_EQ(loaded->layers.size(), 1u);
   EXPECT_NE(loaded->layers[0].parsed, nullptr) << "LoadDefaults keeps the tree it checked";

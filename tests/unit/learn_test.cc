@@ -26,6 +26,7 @@
 #include "security/resolver.h"
 #include "security/syscall_table.h"
 #include "tests/unit/policy_test_util.h"
+#include "tests/unit/temp_dir.h"
 
 namespace rampart::security {
 namespace {
@@ -37,24 +38,8 @@ using testing_util::Eval;
 // Each test process gets its own directory: ctest runs these tests in
 // parallel, and a shared fixed path let one test truncate the baseline file
 // while another was reading it.
-class ScratchDir {
- public:
-  ScratchDir() {
-    char tmpl[] = "/tmp/rampart-learn-test-XXXXXX";
-    if (::mkdtemp(tmpl) != nullptr) path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 const std::string& BasePath() {
-  static ScratchDir dir;
+  static ::rampart::testing_util::TempDir dir("rampart-learn-test-");
   static const std::string base = dir.path() + "/base.yaml";
   return base;
 }
