@@ -26,6 +26,7 @@
 #include "base/atomic_file.h"
 #include "base/spawn.h"
 #include "base/strings.h"
+#include "base/temp_dir.h"
 #include "runtime/criu.h"
 
 namespace rampart::runtime {
@@ -123,26 +124,6 @@ class CounterGuard {
   pid_t pgid_ = -1;
 };
 
-// A temporary directory removed with everything in it at the end.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/rampart-criu-it-XXXXXX";
-    if (::mkdtemp(tmpl) != nullptr) {
-      path_ = tmpl;
-    }
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) {
-      std::filesystem::remove_all(path_, ec);
-    }
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // The counter's last value, or -1 while the file is missing or half written.
 long ReadCounter(const std::string& path) {
@@ -201,7 +182,7 @@ pid_t StartSessionLeader(const std::string& script) {
 }
 
 TEST_F(CriuToolTest, DumpAndRestoreKeepCounting) {
-  TempDir dir;
+  ::rampart::TempDir dir("rampart-criu-it-");
   ASSERT_FALSE(dir.path().empty()) << "mkdtemp failed";
   const std::string images = dir.path() + "/images";
   const std::string counter = dir.path() + "/counter";

@@ -28,6 +28,7 @@
 #include "base/atomic_file.h"
 #include "base/spawn.h"
 #include "base/strings.h"
+#include "base/temp_dir.h"
 #include "base/unique_fd.h"
 #include "net/ovsdb_client.h"
 #include "tests/integration/net/netns_harness.h"
@@ -67,16 +68,6 @@ std::vector<pid_t> OvsProcessesOf(const std::string& run_dir) {
   return rampart::testing_support::LiveProcesses({"ovsdb-server", "ovs-vswitchd"}, run_dir);
 }
 
-// A temporary directory, removed however the test ends.
-struct TempDir {
-  explicit TempDir(std::string tmpl) {
-    if (::mkdtemp(tmpl.data()) != nullptr) path = tmpl;
-  }
-  ~TempDir() {
-    if (!path.empty()) (void)RunCommand({"rm", "-rf", path});
-  }
-  std::string path;
-};
 
 std::map<std::string, std::string> Ids(const std::string& owner, const std::string& container) {
   return {{kOvsOwnerKey, owner}, {kOvsNetworkKey, "ovsnet"}, {kOvsContainerKey, container}};
@@ -264,9 +255,9 @@ class OvsTest : public ::testing::Test {
 };
 
 TEST(OvsConnectTest, NothingListeningIsAClearError) {
-  TempDir tmp("/tmp/rampart-ovs-noserver-XXXXXX");
-  ASSERT_FALSE(tmp.path.empty()) << std::strerror(errno);
-  const std::string dir = tmp.path;
+  ::rampart::TempDir tmp("rampart-ovs-noserver-");
+  ASSERT_FALSE(tmp.path().empty()) << std::strerror(errno);
+  const std::string dir = tmp.path();
   Result<OvsdbClient> c = OvsdbClient::Connect("unix:" + dir + "/db.sock", 1s);
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().message(),
@@ -317,9 +308,9 @@ TEST(OvsConnectTest, TcpRefusedInsidePrivateNetns) {
 // A scripted server: echo request first, a reply split in two writes with a
 // notification before it, a request left unanswered, a late reply, then EOF.
 TEST(OvsdbClientFakeServerTest, EchoFramingLateRepliesTimeoutAndEof) {
-  TempDir tmp("/tmp/rampart-ovsdb-fake-XXXXXX");
-  ASSERT_FALSE(tmp.path.empty()) << std::strerror(errno);
-  const std::string path = tmp.path + "/fake.sock";
+  ::rampart::TempDir tmp("rampart-ovsdb-fake-");
+  ASSERT_FALSE(tmp.path().empty()) << std::strerror(errno);
+  const std::string path = tmp.path() + "/fake.sock";
   UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_un a{};
   a.sun_family = AF_UNIX;
