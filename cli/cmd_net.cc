@@ -138,7 +138,7 @@ Result<int> Ports(Context& ctx, const ParsedArgs& a) {
 
 net::OvsDaemonConfig OvsConfig(Context& ctx, const ParsedArgs& a) {
   net::OvsDaemonConfig c;
-  c.run_dir = a.Has("rundir") ? a.Get("rundir") : runtime::OvsRunDir(runtime::Paths::From(ctx.root_flag));
+  c.run_dir = a.Has("rundir") ? a.Get("rundir") : runtime::Paths::From(ctx.root_flag).OvsRunDir();
   return c;
 }
 

@@ -12,16 +12,14 @@
 
 namespace rampart::runtime {
 
-std::string OvsRunDir(const Paths& paths) { return paths.run + "/ovs"; }
-
 net::NetPaths NetPathsOf(const Paths& paths) {
   net::NetPaths n{paths.NetworksDir(), paths.NetworksRunDir(), "", ""};
   // RAMPART_OVSDB, else the private pair of `rampart ovs start` if it runs,
   // else the system's ovsdb-server.
   if (const char* r = getenv("RAMPART_OVSDB"); r && *r) {
     n.ovs_remote = r;
-  } else if (struct stat st {}; stat((OvsRunDir(paths) + "/db.sock").c_str(), &st) == 0) {
-    n.ovs_remote = "unix:" + OvsRunDir(paths) + "/db.sock";
+  } else if (struct stat st {}; stat((paths.OvsRunDir() + "/db.sock").c_str(), &st) == 0) {
+    n.ovs_remote = "unix:" + paths.OvsRunDir() + "/db.sock";
   } else {
     n.ovs_remote = "unix:/var/run/openvswitch/db.sock";
   }

@@ -16,8 +16,6 @@
 namespace rampart::runtime {
 
 net::NetPaths NetPathsOf(const Paths& paths);
-// Where `rampart ovs start` keeps its private ovsdb-server/ovs-vswitchd: RUN/ovs.
-std::string OvsRunDir(const Paths& paths);
 
 // Before the launch: every network of the container exists and is up (the
 // default one is created on first use). Returns the resolv.conf to bind on

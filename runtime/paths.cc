@@ -75,6 +75,7 @@ std::string Paths::LockFile(std::string_view name) const {
 std::string Paths::PolicyCacheDir() const { return Join(root, "cache", "bpf"); }
 std::string Paths::NetworksDir() const { return Join(root, "networks"); }
 std::string Paths::NetworksRunDir() const { return Join(run, ".networks"); }
+std::string Paths::OvsRunDir() const { return Join(run, ".ovs"); }
 std::string Paths::ConfFile() const { return Join(conf_dir, "rampart.conf"); }
 std::string Paths::ConfDir() const { return Join(conf_dir, "conf.d"); }
 std::vector<std::string> Paths::ProfileDirs() const { return {Join(root, "policies"), Join(conf_dir, "policies")}; }

@@ -40,6 +40,11 @@ struct Paths {
   // run/.networks: a name no container can have (names start with a letter
   // or digit), so it never clashes with run/NAME.
   std::string NetworksRunDir() const;
+  // run/.ovs: the private ovsdb-server / ovs-vswitchd of `rampart ovs
+  // start`. Dotted for the same reason: it was run/ovs, which is also
+  // RunDir("ovs"), so destroying a container named ovs removed the
+  // daemons' sockets and database.
+  std::string OvsRunDir() const;
   std::string ConfFile() const;        // conf_dir/rampart.conf
   std::string ConfDir() const;         // conf_dir/conf.d
   // Where profiles named by reference are looked up, in order (after the

@@ -522,6 +522,19 @@ TEST(PathsTest, Layout) {
   EXPECT_EQ(p.ConfDir(), "/etc/rampart/conf.d");
 }
 
+// Directories of the run dir that are not a container's must have names no
+// container can have, or RunDir(NAME) is them (and destroy NAME removes them).
+TEST(PathsTest, RunDirsOfNetworksAndOvsAreNoContainersRunDir) {
+  Paths p;
+  p.root = "/var/lib/rampart";
+  p.run = "/run/rampart";
+  for (const std::string& dir : {p.NetworksRunDir(), p.OvsRunDir()}) {
+    ASSERT_TRUE(dir.starts_with(p.run + "/")) << dir;
+    const std::string base = dir.substr(p.run.size() + 1);
+    EXPECT_FALSE(ValidateName(base).has_value()) << dir << " is also RunDir(\"" << base << "\")";
+  }
+}
+
 // Runs `fn` in a child so environment changes never leak into other tests.
 template <typename Fn>
 void InChild(Fn fn) {

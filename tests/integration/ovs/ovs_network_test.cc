@@ -28,7 +28,7 @@ class OvsNetworkTest : public NetE2eTest {
     }
   }
   CommandOutput Vsctl(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"ovs-vsctl", "--db=unix:" + dir_ + "/run/ovs/db.sock", "--timeout=10"};
+    std::vector<std::string> argv = {"ovs-vsctl", "--db=unix:" + dir_ + "/run/.ovs/db.sock", "--timeout=10"};
     for (auto& a : args) argv.push_back(std::move(a));
     return InHost(argv);
   }
@@ -118,7 +118,7 @@ TEST_F(OvsNetworkTest, GcRemovesOnlyOurStalePortsAndVswitchdRestartBringsPortsBa
   ASSERT_EQ(Code(fp), 0) << Describe(fp);
 
   // ovs-vswitchd killed and started again: OVSDB is the truth, ports return.
-  auto pid_text = ReadFile(dir_ + "/run/ovs/ovs-vswitchd.pid");
+  auto pid_text = ReadFile(dir_ + "/run/.ovs/ovs-vswitchd.pid");
   ASSERT_TRUE(pid_text.has_value());
   ASSERT_EQ(kill(std::atoi(pid_text->c_str()), SIGKILL), 0);
   std::this_thread::sleep_for(milliseconds(300));
@@ -163,7 +163,7 @@ TEST_F(OvsNetworkTest, GcRemovesOnlyOurStalePortsAndVswitchdRestartBringsPortsBa
 TEST_F(OvsNetworkTest, NoOvsdbServerIsOneClearError) {
   auto stop = Rampart({"ovs", "stop"});
   ASSERT_EQ(Code(stop), 0) << Describe(stop);
-  env_.push_back("RAMPART_OVSDB=unix:" + dir_ + "/run/ovs/db.sock");
+  env_.push_back("RAMPART_OVSDB=unix:" + dir_ + "/run/.ovs/db.sock");
   auto c = Rampart({"net", "create", "no", "--ovs", "--datapath", "netdev", "--subnet", "10.87.3.0/24"});
   EXPECT_EQ(Code(c), 125) << Describe(c);
   EXPECT_TRUE(Has(c.err, "ovsdb")) << Describe(c);
