@@ -96,6 +96,7 @@ Result<int> Run(Context& ctx, const ParsedArgs& a) {
   auto m = Manager(ctx);
   RAMPART_ASSIGN_OR_RETURN(auto opts, CreateOptionsFrom(a, name));
   opts.ephemeral = a.Has("rm");
+  opts.foreground = !a.Has("detach");
   if (!a.Has("detach")) m.MakeNetnsAhead();  // while create runs
   RAMPART_TRY(m.Create(opts));
   auto remove = [&]() {

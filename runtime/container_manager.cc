@@ -80,7 +80,7 @@ Result<ContainerSpec> LoadSpec(const Paths& paths, const std::string& name) {
   if (!text) {
     struct stat st {};
     if (stat(paths.ContainerDir(name).c_str(), &st) != 0)
-      return Error::NotFound("no container named " + name);
+      return MissingContainerError(paths, name, "no container named " + name);
     return text.error();
   }
   RAMPART_ASSIGN_OR_RETURN(auto defaults, LoadDefaults(paths));
@@ -220,7 +220,13 @@ bool WaitPidfd(int fd, int timeout_ms) {
 
 Status ContainerManager::Create(const CreateOptions& o) {
   RAMPART_TRY(ValidateName(o.name));
-  RAMPART_TRY(store_.Claim(o.name));
+  // A foreground `run --rm` on a rootfs used in place keeps nothing that
+  // grows (no console log, no checkpoint, no rootfs of its own) and nothing
+  // beyond the run: its directory goes to the run dir (tmpfs). Making and
+  // removing a directory on a disk file system costs more (0.17 ms on this
+  // VM's ext4, which discards the freed block synchronously).
+  const bool in_run_dir = o.ephemeral && o.foreground && o.template_ref.starts_with("dir:");
+  RAMPART_TRY(store_.Claim(o.name, in_run_dir ? ContainerDirPlace::kRunDir : ContainerDirPlace::kRoot));
   // From here on, a failure removes everything this create made.
   auto rollback = [&](const Error& e) -> Error {
     if (auto st = store_.Remove(o.name); !st) return e.WithCleanupFailure(st.error());
@@ -570,7 +576,8 @@ Result<int> ContainerManager::Attach(const std::string& name, const std::vector<
 Status ContainerManager::Destroy(const std::string& name, bool force) {
   RAMPART_TRY(ValidateName(name));
   struct stat st {};
-  if (stat(paths_.ContainerDir(name).c_str(), &st) != 0) return Error::NotFound("no container named " + name);
+  // lstat: a dangling link (a run-dir container cut short) is removed too.
+  if (lstat(paths_.ContainerDir(name).c_str(), &st) != 0) return Error::NotFound("no container named " + name);
   auto state = store_.ReadState(name);
   if (state && IsActive(store_.LiveStatus(*state))) {
     if (!force) return Error::Invalid("container " + name + " is running: stop it first, or destroy -f");
@@ -664,19 +671,26 @@ Result<GcReport> ContainerManager::Gc() {
       unlink(paths_.MonitorSocket(n).c_str());
     }
   }
-  // Run directories of containers that no longer exist.
+  // Run directories of containers that no longer exist (a link in the
+  // containers directory counts, dangling or not: a claim in progress
+  // makes the link before its target).
   if (DIR* d = opendir(paths_.run.c_str())) {
+    std::vector<std::string> orphans;
     while (dirent* e = readdir(d)) {
       std::string n = e->d_name;
-      if (n.empty() || n[0] == '.') continue;  // ., .., .networks
+      if (n.empty() || n[0] == '.' || !ValidateName(n)) continue;  // ., .., .networks, .ovs
       struct stat st {};
-      if (stat(paths_.ContainerDir(n).c_str(), &st) == 0) continue;
-      std::string dir = paths_.RunDir(n);
-      unlink(paths_.StateFile(n).c_str());
-      unlink(paths_.MonitorSocket(n).c_str());
-      if (rmdir(dir.c_str()) == 0) report.removed.push_back("run directory " + dir);
+      if (lstat(paths_.ContainerDir(n).c_str(), &st) == 0) continue;
+      orphans.push_back(std::move(n));
     }
     closedir(d);
+    for (const auto& n : orphans) {
+      auto removed = store_.RemoveOrphanRunDir(n);
+      for (const auto& p : removed ? *removed : std::vector<std::string>{}) {
+        if (p == paths_.RunDir(n)) report.removed.push_back("run directory " + p);
+        if (p == paths_.RunDirContainerDir(n)) report.removed.push_back("container directory " + p);
+      }
+    }
   }
   return report;
 }

@@ -35,6 +35,7 @@ struct CreateOptions {
   bool tty = false;                       // give the payload a fresh pty
   bool init = false;                      // run it under a small init (pid 1)
   bool ephemeral = false;                 // run --rm: its config is not fsynced (it goes with the run)
+  bool foreground = false;                // run without -d: RunForeground comes next, in this process
   std::optional<std::vector<std::string>> networks;  // --net entries, override the config's
   std::vector<std::string> publish;                  // --publish entries, added to the config's
 };

@@ -69,6 +69,9 @@ std::string Paths::StateFile(std::string_view name) const {
 std::string Paths::MonitorSocket(std::string_view name) const {
   return Join(RunDir(name), "monitor.sock");
 }
+std::string Paths::RunDirContainerDir(std::string_view name) const {
+  return Join(RunDir(name), "container");
+}
 std::string Paths::LockFile(std::string_view name) const {
   return Join(ContainersDir(), "." + std::string(name) + ".lock");
 }

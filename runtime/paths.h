@@ -25,13 +25,19 @@ struct Paths {
   static Paths From(std::optional<std::string> root_flag);
 
   std::string ContainersDir() const;                       // root/containers
-  std::string ContainerDir(std::string_view name) const;   // root/containers/NAME
+  // root/containers/NAME: a directory, or for a container whose directory
+  // lives in the run dir (RunDirContainerDir) a symlink to it.
+  std::string ContainerDir(std::string_view name) const;
   std::string ConfigFile(std::string_view name) const;     // .../NAME/config.yaml
   std::string RootfsDir(std::string_view name) const;      // .../NAME/rootfs
   std::string LogFile(std::string_view name) const;        // .../NAME/console.log
   std::string RunDir(std::string_view name) const;         // run/NAME
   std::string StateFile(std::string_view name) const;      // run/NAME/state.json
   std::string MonitorSocket(std::string_view name) const;  // run/NAME/monitor.sock
+  // run/NAME/container: where a foreground `run --rm` on a rootfs used in
+  // place keeps its container directory (nothing in it can grow, and it
+  // lives no longer than the run); ContainerDir(NAME) links to it.
+  std::string RunDirContainerDir(std::string_view name) const;
   // root/containers/.NAME.lock: outside NAME/ so that it survives removal of
   // the container directory (and ListNames skips dotfiles).
   std::string LockFile(std::string_view name) const;

@@ -137,6 +137,16 @@ using Json = nlohmann::json;
 
 }  // namespace
 
+Error MissingContainerError(const Paths& paths, const std::string& name, std::string not_found) {
+  const std::string dir = paths.ContainerDir(name);
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && ::stat(dir.c_str(), &st) != 0)
+    return Error::NotFound("container " + name + ": its directory in the run dir is gone (" + dir +
+                           " is a dangling link: a foreground run --rm cut short, e.g. by a reboot); "
+                           "rampart gc removes it");
+  return Error::NotFound(std::move(not_found));
+}
+
 std::string StatusName(ContainerStatus status) {
   for (const auto& [s, n] : kStatusNames)
     if (s == status) return n;
@@ -208,16 +218,32 @@ Result<ContainerState> StateFromJson(std::string_view text) {
   return s;
 }
 
-Status StateStore::Claim(const std::string& name) const {
+Status StateStore::Claim(const std::string& name, ContainerDirPlace place) const {
   RAMPART_TRY(ValidateName(name));
   RAMPART_TRY(MakeDirs(paths_.ContainersDir(), 0700));
   const std::string dir = paths_.ContainerDir(name);
-  if (::mkdir(dir.c_str(), 0700) != 0) {
+  const std::string target = paths_.RunDirContainerDir(name);
+  const bool in_run_dir = place == ContainerDirPlace::kRunDir;
+  // mkdir and symlink both fail with EEXIST on any existing entry: one
+  // claim of a name wins, whichever place each asks for.
+  if ((in_run_dir ? ::symlink(target.c_str(), dir.c_str()) : ::mkdir(dir.c_str(), 0700)) != 0) {
     if (errno == EEXIST)
       return Error(ErrorKind::kExists, "container " + name + " already exists", EEXIST);
-    return Error::FromErrno(errno, "mkdir " + dir);
+    return Error::FromErrno(errno, (in_run_dir ? "symlink " : "mkdir ") + dir);
   }
-  return Ok();
+  if (!in_run_dir) return Ok();
+  auto made = [&]() -> Status {
+    RAMPART_TRY(MakeDirs(paths_.RunDir(name), 0700));
+    if (::mkdir(target.c_str(), 0700) == 0) return Ok();
+    if (errno != EEXIST) return Error::FromErrno(errno, "mkdir " + target);
+    // The name is ours now: what is there was left by a removal cut short.
+    RAMPART_ASSIGN_OR_RETURN(std::string mountinfo, ReadFile("/proc/self/mountinfo"));
+    RAMPART_TRY(RemoveTree(target, mountinfo));
+    if (::mkdir(target.c_str(), 0700) != 0) return Error::FromErrno(errno, "mkdir " + target);
+    return Ok();
+  }();
+  if (!made) ::unlink(dir.c_str());
+  return made;
 }
 
 Status StateStore::WriteState(const ContainerState& state) const {
@@ -233,14 +259,15 @@ Result<ContainerState> StateStore::ReadState(const std::string& name) const {
   auto text = ReadFile(path);
   if (!text) {
     if (text.error().err() != ENOENT) return text.error();
+    const std::string dir = paths_.ContainerDir(name);
     struct stat st;
-    if (::stat(paths_.ContainerDir(name).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
       ContainerState s;
       s.name = name;
       s.status = ContainerStatus::kCreated;
       return s;
     }
-    return Error::NotFound("container " + name + " does not exist");
+    return MissingContainerError(paths_, name, "container " + name + " does not exist");
   }
   auto s = StateFromJson(*text);
   if (!s) return Error::Invalid("corrupt state file " + path + ": " + s.error().message());
@@ -270,7 +297,8 @@ Result<std::vector<std::string>> StateStore::ListNames() const {
     }
     if (e->d_name[0] == '.') continue;
     struct stat st;
-    if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) continue;
+    if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !(S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
+      continue;
     names.emplace_back(e->d_name);
   }
   std::sort(names.begin(), names.end());
@@ -283,6 +311,25 @@ Status StateStore::Remove(const std::string& name) const {
   RAMPART_ASSIGN_OR_RETURN(std::string mountinfo, ReadFile("/proc/self/mountinfo"));
   RAMPART_TRY(RemoveTree(paths_.ContainerDir(name), mountinfo));
   return RemoveTree(paths_.RunDir(name), mountinfo);
+}
+
+Result<std::vector<std::string>> StateStore::RemoveOrphanRunDir(const std::string& name) const {
+  RAMPART_TRY(ValidateName(name));
+  struct stat st;
+  if (::lstat(paths_.ContainerDir(name).c_str(), &st) == 0)
+    return Error::Invalid("container " + name + " exists: its run directory is not an orphan");
+  std::vector<std::string> removed;
+  for (const std::string& f : {paths_.StateFile(name), paths_.MonitorSocket(name)})
+    if (::unlink(f.c_str()) == 0) removed.push_back(f);
+  const std::string inner = paths_.RunDirContainerDir(name);
+  if (::lstat(inner.c_str(), &st) == 0) {
+    RAMPART_ASSIGN_OR_RETURN(std::string mountinfo, ReadFile("/proc/self/mountinfo"));
+    RAMPART_TRY(RemoveTree(inner, mountinfo));
+    removed.push_back(inner);
+  }
+  const std::string dir = paths_.RunDir(name);
+  if (::rmdir(dir.c_str()) == 0) removed.push_back(dir);
+  return removed;
 }
 
 Result<uint64_t> StateStore::ProcessStartTime(int pid) {

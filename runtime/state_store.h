@@ -1,6 +1,7 @@
 // The on-disk record of containers: root/containers/NAME/ (claimed by
-// mkdir, so a name is taken atomically) and run/NAME/state.json (the
-// runtime state, rewritten atomically). Callers that read-modify-write a
+// mkdir, so a name is taken atomically; or, for a container whose directory
+// is in the run dir, a symlink to run/NAME/container/, claimed by symlink)
+// and run/NAME/state.json (the runtime state, rewritten atomically). Callers that read-modify-write a
 // state hold the container's lock (Paths::LockFile) around it; StateStore
 // itself takes no locks, so it never deadlocks against its caller.
 #pragma once
@@ -14,6 +15,12 @@
 #include "runtime/paths.h"
 
 namespace rampart::runtime {
+
+// Where a container's directory lives (Paths::ContainerDir).
+enum class ContainerDirPlace {
+  kRoot,    // root/containers/NAME/: what lasts (config, rootfs, logs, checkpoints)
+  kRunDir,  // run/NAME/container/ (tmpfs), linked from root/containers/NAME
+};
 
 enum class ContainerStatus { kCreated, kStarting, kRunning, kFrozen, kStopped, kUnknown };
 
@@ -52,10 +59,13 @@ class StateStore {
   explicit StateStore(Paths paths) : paths_(std::move(paths)) {}
 
   // Atomically claims NAME: creates root and root/containers if needed
-  // (0700), then mkdir(ContainerDir, 0700). An existing container fails with
-  // ErrorKind::kExists "container NAME already exists"; of any number of
-  // concurrent claims exactly one wins. Validates the name first.
-  Status Claim(const std::string& name) const;
+  // (0700), then mkdir(ContainerDir, 0700); for kRunDir, symlink(
+  // RunDirContainerDir, ContainerDir) and then mkdir of the link's target
+  // (a directory left there by an interrupted removal is removed first).
+  // An existing container fails with ErrorKind::kExists "container NAME
+  // already exists"; of any number of concurrent claims (of either place)
+  // exactly one wins. Validates the name first.
+  Status Claim(const std::string& name, ContainerDirPlace place = ContainerDirPlace::kRoot) const;
 
   // Writes run/NAME/state.json atomically (temp + fsync + rename, 0600),
   // creating run/ and run/NAME/ (0700) as needed.
@@ -63,21 +73,33 @@ class StateStore {
 
   // The recorded state. No state file: a container that was never started
   // (status kCreated) if ContainerDir exists, else kNotFound "container NAME
-  // does not exist". Unparsable: kInvalid "corrupt state file PATH: ...".
+  // does not exist" (or, for a link whose run-dir directory is gone, e.g.
+  // after a reboot, kNotFound naming it and `rampart gc`). Unparsable:
+  // kInvalid "corrupt state file PATH: ...".
   Result<ContainerState> ReadState(const std::string& name) const;
 
-  // Directories under root/containers (dotfiles skipped), sorted. A missing
+  // Directories and symlinks (containers in the run dir, ContainerDirPlace)
+  // under root/containers (dotfiles skipped), sorted. A missing
   // containers directory is an empty list. Never reads state files, so a
   // corrupt one cannot hide the others.
   Result<std::vector<std::string>> ListNames() const;
 
-  // rm -rf ContainerDir and RunDir without following symlinks and without
+  // rm -rf ContainerDir (a link: only the link) and RunDir without
+  // following symlinks and without
   // crossing mount points: if anything is still mounted at or below either
   // directory (per /proc/self/mountinfo, or a different st_dev met on the
   // walk) nothing further is removed and the error names the mount point.
   // Missing directories are fine. The lock file is left in place (unlinking
   // a lock file others may wait on breaks the lock).
   Status Remove(const std::string& name) const;
+
+  // For a RunDir whose container does not exist (no ContainerDir entry, not
+  // even a dangling link): removes its state file, control socket, a
+  // run-dir container directory (RunDirContainerDir, left by a removal cut
+  // short) and the directory itself if that empties it. Returns what was
+  // removed; anything else in it is left alone. kInvalid if the container
+  // exists.
+  Result<std::vector<std::string>> RemoveOrphanRunDir(const std::string& name) const;
 
   // Field 22 (starttime) of /proc/PID/stat, parsed after the last ')' so a
   // comm with spaces or parentheses cannot shift the fields. kNotFound for a
@@ -97,6 +119,12 @@ class StateStore {
  private:
   Paths paths_;
 };
+
+// The error for a container whose directory cannot be reached: kNotFound
+// `not_found`, or, if ContainerDir(NAME) is a dangling link (a run-dir
+// container whose run dir is gone, e.g. after a reboot), kNotFound saying so
+// and that `rampart gc` removes it.
+Error MissingContainerError(const Paths& paths, const std::string& name, std::string not_found);
 
 // JSON form of a state (what state.json holds), exposed for `info --json`.
 std::string StateToJson(const ContainerState& state);

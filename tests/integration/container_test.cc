@@ -711,6 +711,92 @@ TEST_F(ContainerTest, NetworkNamespaceIsItsOwnWithLoopbackUp) {
   check(Rampart(attach), "run -d, then attach");
 }
 
+// A foreground `run --rm` on a dir: rootfs keeps its container directory in
+// the run dir: containers/NAME links to run/NAME/container, and attach and
+// kill work through the link; nothing is left after. A detached one and one
+// with a busybox rootfs of its own keep a directory under the root.
+TEST_F(ContainerTest, ForegroundRunRmKeepsItsDirectoryInTheRunDir) {
+  // Starts `run NAME --rm ARGS -- sleep`, and once it runs: `check`, then
+  // SIGKILL through rampart; returns the run's result.
+  auto while_running = [&](const std::string& name, const std::vector<std::string>& args, auto check) {
+    std::vector<std::string> argv = {RAMPART_BIN, "run", name, "--rm"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    for (const char* a : {"--", "/bin/sleep", "1000"}) argv.push_back(a);
+    Spawned fg = Spawn(argv, dirs_.Env());
+    RunResult ls_raw;
+    const bool up = WaitFor(
+        [&] {
+          Json e = LsEntry(name, &ls_raw);
+          return e.is_object() && e.value("state", "") == "running";
+        },
+        milliseconds(10000));
+    EXPECT_TRUE(up) << name << " never ran" << ls_raw.Describe();
+    if (up) check();
+    RunResult k = Rampart({"kill", name, "-s", "KILL"});
+    EXPECT_EQ(k.exit_code, 0) << k.Describe();
+    return Collect(std::move(fg), milliseconds(30000));
+  };
+  const std::string name = Name("fgdir");
+  const std::string link = dirs_.root + "/containers/" + name;
+  const std::string inner = dirs_.run + "/" + name + "/container";
+  RunResult fg = while_running(name, {"-t", "dir:" + rootfs_}, [&] {
+    std::error_code ec;
+    EXPECT_EQ(std::filesystem::read_symlink(link, ec).string(), inner) << link << ": " << ec.message();
+    for (const char* f : {"config.yaml", "policy.bpf", "policy.json"})
+      EXPECT_TRUE(Exists(inner + "/" + f)) << inner << "/" << f << " missing";
+    RunResult a = Rampart({"attach", name, "--", "/probe", "exit:5"});
+    EXPECT_EQ(a.exit_code, 5) << "attach through the link" << a.Describe();
+  });
+  EXPECT_EQ(fg.exit_code, 137) << fg.Describe();
+  struct stat st;
+  EXPECT_NE(lstat(link.c_str(), &st), 0) << link << " left behind";
+  EXPECT_FALSE(Exists(dirs_.run + "/" + name)) << dirs_.run << "/" << name << " left behind";
+
+  auto on_disk = [&](const std::string& n) {
+    const std::string dir = dirs_.root + "/containers/" + n;
+    EXPECT_TRUE(lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) << dir << " is not a directory";
+    EXPECT_FALSE(Exists(dirs_.run + "/" + n + "/container"));
+  };
+  const std::string bb = Name("fgbb");
+  RunResult b = while_running(bb, {"-t", "busybox"}, [&] { on_disk(bb); });
+  EXPECT_EQ(b.exit_code, 137) << b.Describe();
+  const std::string bg = Name("bgdir");
+  RunResult d = Rampart({"run", bg, "--rm", "-d", "-t", "dir:" + rootfs_, "--", "/bin/sleep", "1000"});
+  ASSERT_EQ(d.exit_code, 0) << d.Describe();
+  on_disk(bg);
+
+  // A foreground run killed with its rampart, then a reboot (the run dir
+  // emptied): ls names the dangling link, gc removes it, the name is free.
+  const std::string cut = Name("fgcut");
+  const std::string cut_link = dirs_.root + "/containers/" + cut;
+  Spawned s = Spawn({RAMPART_BIN, "run", cut, "--rm", "-t", "dir:" + rootfs_, "--", "/bin/sleep", "1000"}, dirs_.Env());
+  RunResult ls_raw;
+  pid_t init = 0;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        Json e = LsEntry(cut, &ls_raw);
+        init = e.is_object() && e.value("state", "") == "running" ? PidOf(e) : 0;
+        return init > 1;
+      },
+      milliseconds(10000)))
+      << ls_raw.Describe();
+  const unsigned long long init_start = init > 1 ? StartTime(init) : 0;
+  ASSERT_EQ(kill(s.pid, SIGKILL), 0);
+  RunResult killed = Collect(std::move(s), milliseconds(30000));
+  EXPECT_TRUE(init <= 1 || WaitFor([&] { return !Alive(init, init_start); }, milliseconds(2000)))
+      << "init survived its foreground rampart" << killed.Describe();
+  ASSERT_TRUE(lstat(cut_link.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) << "no link left to test with";
+  RemoveTree(dirs_.run + "/" + cut);
+  Json e = LsEntry(cut, &ls_raw);
+  EXPECT_NE(e.is_object() ? e.value("error", "") : "", "") << ls_raw.Describe();
+  EXPECT_NE(ls_raw.out.find("dangling link"), std::string::npos) << ls_raw.Describe();
+  RunResult gc = Rampart({"gc"});
+  EXPECT_EQ(gc.exit_code, 0) << gc.Describe();
+  EXPECT_NE(lstat(cut_link.c_str(), &st), 0) << "gc left " << cut_link << gc.Describe();
+  RunResult again = RunRm(cut, {"/bin/true"});
+  EXPECT_EQ(again.exit_code, 0) << "the name must be reusable" << again.Describe();
+}
+
 // ---- 2. exit codes -----------------------------------------------------------
 
 TEST_F(ContainerTest, ExitCodesPassThrough) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <climits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -95,6 +96,124 @@ TEST_F(StateStoreTest, SixteenThreadsClaimingOneNameOneWins) {
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(wins.load(), 1);
+}
+
+// A run-dir container: the name is claimed by a link in containers/ whose
+// target (run/NAME/container) is made right after; claims of either place
+// exclude each other; the link lists, reads as created, and goes on Remove
+// together with its target.
+TEST_F(StateStoreTest, RunDirClaimIsALinkToTheRunDir) {
+  StateStore s = Store();
+  ASSERT_TRUE(s.Claim("eph", ContainerDirPlace::kRunDir).has_value());
+  char target[PATH_MAX] = {};
+  ASSERT_GT(::readlink(paths_.ContainerDir("eph").c_str(), target, sizeof target - 1), 0)
+      << paths_.ContainerDir("eph") << " is not a link";
+  EXPECT_EQ(std::string(target), paths_.RunDirContainerDir("eph"));
+  struct stat st;
+  ASSERT_EQ(::lstat(paths_.RunDirContainerDir("eph").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  // Files written through the container's paths land in the run dir.
+  ASSERT_TRUE(WriteFileAtomic(paths_.ConfigFile("eph"), "name: eph\n").has_value());
+  EXPECT_EQ(*ReadFile(paths_.RunDirContainerDir("eph") + "/config.yaml"), "name: eph\n");
+
+  for (auto place : {ContainerDirPlace::kRoot, ContainerDirPlace::kRunDir}) {
+    auto again = s.Claim("eph", place);
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error().message(), "container eph already exists");
+  }
+  ASSERT_TRUE(s.Claim("disk").has_value());
+  auto over = s.Claim("disk", ContainerDirPlace::kRunDir);
+  ASSERT_FALSE(over.has_value());
+  EXPECT_EQ(over.error().kind(), ErrorKind::kExists);
+  EXPECT_NE(::lstat(paths_.RunDirContainerDir("disk").c_str(), &st), 0) << "a losing claim made a run-dir directory";
+
+  EXPECT_EQ(*s.ListNames(), (std::vector<std::string>{"disk", "eph"}));
+  auto state = s.ReadState("eph");
+  ASSERT_TRUE(state.has_value()) << state.error().message();
+  EXPECT_EQ(state->status, ContainerStatus::kCreated);
+
+  ASSERT_TRUE(s.Remove("eph").has_value());
+  EXPECT_NE(::lstat(paths_.ContainerDir("eph").c_str(), &st), 0);
+  EXPECT_NE(::lstat(paths_.RunDir("eph").c_str(), &st), 0);
+  EXPECT_EQ(*s.ListNames(), (std::vector<std::string>{"disk"}));
+  // The name is free again, for either place.
+  ASSERT_TRUE(s.Claim("eph").has_value());
+}
+
+// Half of 16 processes claim a name on disk, half in the run dir: one wins,
+// and no loser leaves a run-dir directory behind.
+TEST_F(StateStoreTest, SixteenMixedClaimsOneWins) {
+  std::vector<pid_t> kids;
+  int go[2];
+  ASSERT_EQ(::pipe(go), 0);
+  for (int i = 0; i < 16; ++i) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(go[1]);
+      char c;
+      if (::read(go[0], &c, 1) < 0) _exit(3);
+      auto st = StateStore(paths_).Claim("mixed", i % 2 ? ContainerDirPlace::kRunDir : ContainerDirPlace::kRoot);
+      if (st.has_value()) _exit(i % 2 ? 10 : 0);
+      _exit(st.error().kind() == ErrorKind::kExists ? 1 : 2);
+    }
+    kids.push_back(pid);
+  }
+  ::close(go[0]);
+  ::close(go[1]);
+  int wins = 0, exists = 0;
+  bool run_dir_won = false;
+  for (pid_t pid : kids) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 10) ++wins;
+    if (WEXITSTATUS(status) == 10) run_dir_won = true;
+    if (WEXITSTATUS(status) == 1) ++exists;
+  }
+  EXPECT_EQ(wins, 1);
+  EXPECT_EQ(exists, 15);
+  struct stat st;
+  EXPECT_EQ(::lstat(paths_.RunDirContainerDir("mixed").c_str(), &st) == 0, run_dir_won)
+      << "the run-dir directory exists exactly when a run-dir claim won";
+}
+
+// What a reboot leaves of a run-dir container: a dangling link. It is
+// listed, named in the error, and removable; a directory left at the target
+// by a removal cut short is cleared by the next claim, or as an orphan.
+TEST_F(StateStoreTest, DanglingRunDirLinkAndOrphanRunDir) {
+  StateStore s = Store();
+  ASSERT_TRUE(s.Claim("gone", ContainerDirPlace::kRunDir).has_value());
+  ASSERT_TRUE(RunCommand({"rm", "-rf", paths_.RunDir("gone")}).has_value());
+  EXPECT_EQ(*s.ListNames(), (std::vector<std::string>{"gone"}));
+  auto state = s.ReadState("gone");
+  ASSERT_FALSE(state.has_value());
+  EXPECT_EQ(state.error().kind(), ErrorKind::kNotFound);
+  EXPECT_NE(state.error().message().find("dangling link"), std::string::npos) << state.error().message();
+  EXPECT_FALSE(s.RemoveOrphanRunDir("gone").has_value()) << "the container still has its link";
+  ASSERT_TRUE(s.Remove("gone").has_value());
+  struct stat st;
+  EXPECT_NE(::lstat(paths_.ContainerDir("gone").c_str(), &st), 0);
+
+  // A stale target directory with content: the next claim starts empty.
+  ASSERT_EQ(::mkdir(paths_.RunDir("gone").c_str(), 0700), 0);
+  ASSERT_EQ(::mkdir(paths_.RunDirContainerDir("gone").c_str(), 0700), 0);
+  ASSERT_TRUE(WriteFileAtomic(paths_.RunDirContainerDir("gone") + "/config.yaml", "stale").has_value());
+  ASSERT_TRUE(s.Claim("gone", ContainerDirPlace::kRunDir).has_value());
+  EXPECT_NE(::lstat((paths_.RunDirContainerDir("gone") + "/config.yaml").c_str(), &st), 0);
+  ASSERT_TRUE(s.Remove("gone").has_value());
+
+  // An orphan run dir (no link): state, socket and the inner directory go.
+  ASSERT_EQ(::mkdir(paths_.RunDir("orphan").c_str(), 0700), 0);
+  ASSERT_EQ(::mkdir(paths_.RunDirContainerDir("orphan").c_str(), 0700), 0);
+  ASSERT_TRUE(WriteFileAtomic(paths_.RunDirContainerDir("orphan") + "/policy.json", "{}").has_value());
+  ASSERT_TRUE(WriteFileAtomic(paths_.StateFile("orphan"), "{}").has_value());
+  auto removed = s.RemoveOrphanRunDir("orphan");
+  ASSERT_TRUE(removed.has_value()) << removed.error().message();
+  EXPECT_EQ(*removed, (std::vector<std::string>{paths_.StateFile("orphan"), paths_.RunDirContainerDir("orphan"),
+                                                paths_.RunDir("orphan")}));
+  EXPECT_NE(::lstat(paths_.RunDir("orphan").c_str(), &st), 0);
 }
 
 TEST_F(StateStoreTest, StateRoundTrip) {
