@@ -281,13 +281,18 @@ Status ContainerManager::Create(const CreateOptions& o) {
   } else if (auto st = WriteContainerFiles(paths_, o.name, *spec, *policy, Durability::kDurable); !st) {
     return rollback(st.error());
   }
-  ContainerState state;
-  state.name = o.name;
-  state.status = ContainerStatus::kCreated;
-  state.created_at = static_cast<int64_t>(time(nullptr));
-  state.profile = spec->profile;
-  state.policy_hash = policy->hash;
-  if (auto st = store_.WriteState(state); !st) return rollback(st.error());
+  // A foreground run starts right away, and its monitor's first state
+  // write is the first state: until then ReadState reads the missing file
+  // as "created", which is what it would say.
+  if (!(o.ephemeral && o.foreground)) {
+    ContainerState state;
+    state.name = o.name;
+    state.status = ContainerStatus::kCreated;
+    state.created_at = static_cast<int64_t>(time(nullptr));
+    state.profile = spec->profile;
+    state.policy_hash = policy->hash;
+    if (auto st = store_.WriteState(state); !st) return rollback(st.error());
+  }
   created_[o.name] = {std::move(*spec), std::move(*policy)};
   return Ok();
 }

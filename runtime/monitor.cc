@@ -103,6 +103,7 @@ Result<int> RunMonitor(MonitorSetup setup, Logger& log) {
   state.exit_signal.reset();
   state.finished_at = 0;
   state.started_at = Now();
+  if (state.created_at == 0) state.created_at = state.started_at;  // no state written at create (foreground run --rm)
   auto notes = security::CheckEnforcement(setup.policy.policy, DetectHostSecurity());
   state.security_notes = notes ? *notes : std::vector<std::string>{};
 
