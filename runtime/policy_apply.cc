@@ -137,7 +137,9 @@ Status ApplyLandlock(const security::Policy& p) {
 
 }  // namespace
 
-security::HostSecurity DetectHostSecurity() {
+namespace {
+
+security::HostSecurity DetectHostSecurityNow() {
   security::HostSecurity h;
   int abi = LandlockAbi();
   if (abi > 0) h.landlock_abi = abi;
@@ -151,6 +153,15 @@ security::HostSecurity DetectHostSecurity() {
     h.selinux_enforcing = enforce && Trim(*enforce) == "1";
   }
   return h;
+}
+
+}  // namespace
+
+// Asked three times on the way to a start (enforcement check, monitor,
+// LSM labels): the host's security layers do not change under one command.
+security::HostSecurity DetectHostSecurity() {
+  static const security::HostSecurity host = DetectHostSecurityNow();
+  return host;
 }
 
 Status CheckApplicable(const security::CompiledPolicy& policy) {

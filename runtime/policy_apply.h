@@ -21,7 +21,8 @@ Status CheckApplicable(const security::CompiledPolicy& policy);
 
 // The kernel security layers this host offers: the Landlock ABI
 // (landlock_create_ruleset with LANDLOCK_CREATE_RULESET_VERSION), AppArmor
-// (/sys/kernel/security/apparmor) and SELinux (/sys/fs/selinux/enforce).
+// (/sys/kernel/security/apparmor) and SELinux (/sys/fs/selinux/enforce),
+// detected once per process.
 security::HostSecurity DetectHostSecurity();
 
 // The user the payload runs as (switched after the bounding set is dropped).
