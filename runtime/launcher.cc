@@ -330,7 +330,9 @@ Result<LaunchedInit> LaunchInit(const LaunchRequest& req) {
     }
   }
   // Joining v1 cgroups after the clone costs the kernel an RCU grace period
-  // (5-20 ms here): the child does its own setup meanwhile.
+  // (5-20 ms here): the child does what comes before its cgroup namespace
+  // meanwhile (network namespace, rootfs fd, session, hostname), then waits
+  // for 'C'.
   const bool late_cgroup = req.cgroup && !cgroup_fd;
   if (late_cgroup) args.flags &= ~static_cast<uint64_t>(CLONE_NEWCGROUP);
   const bool wait_ready = late_cgroup || static_cast<bool>(req.join_networks);
