@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
 #include <climits>
 #include <string>
 #include <thread>
@@ -38,6 +40,36 @@ class StateStoreTest : public ::testing::Test {
   }
   StateStore Store() const { return StateStore(paths_); }
 
+  // 16 processes, released at once, each claim `name` in the place
+  // `place(i)` says. Their exit codes: 0 won, 1 kExists, 2 another error.
+  std::vector<int> RacingClaims(const std::string& name, const std::function<ContainerDirPlace(int)>& place) {
+    std::vector<pid_t> kids;
+    int go[2];
+    EXPECT_EQ(::pipe(go), 0);
+    for (int i = 0; i < 16; ++i) {
+      pid_t pid = ::fork();
+      EXPECT_GE(pid, 0);
+      if (pid == 0) {
+        ::close(go[1]);
+        char c;
+        if (::read(go[0], &c, 1) < 0) _exit(3);  // all start together
+        auto st = StateStore(paths_).Claim(name, place(i));
+        if (st.has_value()) _exit(0);
+        _exit(st.error().kind() == ErrorKind::kExists ? 1 : 2);
+      }
+      kids.push_back(pid);
+    }
+    ::close(go[0]);
+    ::close(go[1]);  // EOF releases everyone at once
+    std::vector<int> codes;
+    for (pid_t pid : kids) {
+      int status = 0;
+      EXPECT_EQ(::waitpid(pid, &status, 0), pid);
+      codes.push_back(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
+    return codes;
+  }
+
   std::string dir_;
   Paths paths_;
 };
@@ -56,34 +88,9 @@ TEST_F(StateStoreTest, ClaimTwiceFailsWithExists) {
 }
 
 TEST_F(StateStoreTest, SixteenProcessesClaimingOneNameOneWins) {
-  std::vector<pid_t> kids;
-  int go[2];
-  ASSERT_EQ(::pipe(go), 0);
-  for (int i = 0; i < 16; ++i) {
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::close(go[1]);
-      char c;
-      if (::read(go[0], &c, 1) < 0) _exit(3);  // all start together
-      auto st = StateStore(paths_).Claim("race");
-      if (st.has_value()) _exit(0);
-      _exit(st.error().kind() == ErrorKind::kExists ? 1 : 2);
-    }
-    kids.push_back(pid);
-  }
-  ::close(go[0]);
-  ::close(go[1]);  // EOF releases everyone at once
-  int wins = 0, exists = 0;
-  for (pid_t pid : kids) {
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
-    if (WEXITSTATUS(status) == 0) ++wins;
-    if (WEXITSTATUS(status) == 1) ++exists;
-  }
-  EXPECT_EQ(wins, 1);
-  EXPECT_EQ(exists, 15);
+  auto codes = RacingClaims("race", [](int) { return ContainerDirPlace::kRoot; });
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), 0), 1);
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), 1), 15);
 }
 
 TEST_F(StateStoreTest, SixteenThreadsClaimingOneNameOneWins) {
@@ -144,36 +151,13 @@ TEST_F(StateStoreTest, RunDirClaimIsALinkToTheRunDir) {
 // Half of 16 processes claim a name on disk, half in the run dir: one wins,
 // and no loser leaves a run-dir directory behind.
 TEST_F(StateStoreTest, SixteenMixedClaimsOneWins) {
-  std::vector<pid_t> kids;
-  int go[2];
-  ASSERT_EQ(::pipe(go), 0);
-  for (int i = 0; i < 16; ++i) {
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::close(go[1]);
-      char c;
-      if (::read(go[0], &c, 1) < 0) _exit(3);
-      auto st = StateStore(paths_).Claim("mixed", i % 2 ? ContainerDirPlace::kRunDir : ContainerDirPlace::kRoot);
-      if (st.has_value()) _exit(i % 2 ? 10 : 0);
-      _exit(st.error().kind() == ErrorKind::kExists ? 1 : 2);
-    }
-    kids.push_back(pid);
-  }
-  ::close(go[0]);
-  ::close(go[1]);
-  int wins = 0, exists = 0;
+  auto place = [](int i) { return i % 2 ? ContainerDirPlace::kRunDir : ContainerDirPlace::kRoot; };
+  auto codes = RacingClaims("mixed", place);
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), 0), 1);
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), 1), 15);
   bool run_dir_won = false;
-  for (pid_t pid : kids) {
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
-    if (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 10) ++wins;
-    if (WEXITSTATUS(status) == 10) run_dir_won = true;
-    if (WEXITSTATUS(status) == 1) ++exists;
-  }
-  EXPECT_EQ(wins, 1);
-  EXPECT_EQ(exists, 15);
+  for (size_t i = 0; i < codes.size(); ++i)
+    if (codes[i] == 0) run_dir_won = place(static_cast<int>(i)) == ContainerDirPlace::kRunDir;
   struct stat st;
   EXPECT_EQ(::lstat(paths_.RunDirContainerDir("mixed").c_str(), &st) == 0, run_dir_won)
       << "the run-dir directory exists exactly when a run-dir claim won";
