@@ -638,11 +638,26 @@ Result<GcReport> ContainerManager::Gc() {
     auto s = store_.ReadState(n);
     return s && IsActive(store_.LiveStatus(*s));
   };
+  // A container whose lock another rampart command holds (a create, start
+  // or run in progress: a config not written yet, a cgroup without its
+  // state yet) is not a leftover; it is left alone. std::nullopt: busy.
+  auto unless_busy = [&](const std::string& n) -> std::optional<std::optional<FileLock>> {
+    struct stat st {};
+    if (lstat(paths_.ContainerDir(n).c_str(), &st) != 0) return std::optional<FileLock>();  // no container, no lock
+    auto lock = LockContainer(paths_, n);
+    if (!lock) return std::nullopt;
+    return std::optional<FileLock>(std::move(*lock));
+  };
   // Half-created containers (a create killed before config.yaml was written).
   for (const auto& n : known) {
     struct stat st {};
-    if (stat(paths_.ConfigFile(n).c_str(), &st) != 0 && !live(n)) {
-      if (auto r = store_.Remove(n); r) report.removed.push_back("container directory " + paths_.ContainerDir(n));
+    if (stat(paths_.ConfigFile(n).c_str(), &st) == 0 || live(n)) continue;
+    auto lock = unless_busy(n);
+    if (!lock) continue;
+    if (stat(paths_.ConfigFile(n).c_str(), &st) == 0 || live(n)) continue;  // again, under the lock
+    if (auto r = store_.Remove(n); r) {
+      unlink(paths_.LockFile(n).c_str());  // as destroy does
+      report.removed.push_back("container directory " + paths_.ContainerDir(n));
     }
   }
   // Cgroups below our parent that no live container owns.
@@ -650,6 +665,8 @@ Result<GcReport> ContainerManager::Gc() {
     if (auto cgs = cgm->List(); cgs) {
       for (const auto& n : *cgs) {
         if (live(n)) continue;
+        auto lock = unless_busy(n);
+        if (!lock || live(n)) continue;
         if (auto cg = cgm->Open(n); cg && cg->Destroy()) report.removed.push_back("cgroup " + n);
       }
     }
@@ -670,6 +687,10 @@ Result<GcReport> ContainerManager::Gc() {
   for (const auto& n : known) {
     auto s = store_.ReadState(n);
     if (s && s->status != ContainerStatus::kStopped && s->status != ContainerStatus::kCreated && !live(n)) {
+      auto lock = unless_busy(n);
+      if (!lock) continue;
+      s = store_.ReadState(n);  // again, under the lock
+      if (!s || s->status == ContainerStatus::kStopped || s->status == ContainerStatus::kCreated || live(n)) continue;
       auto spec = LoadSpec(paths_, n);
       if (TeardownContainer(store_, *s, nullptr, spec ? &*spec : nullptr))
         report.removed.push_back("stale running state of " + n);

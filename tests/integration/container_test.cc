@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1138,6 +1139,30 @@ TEST_F(ContainerTest, GcLeavesContainersOfOtherStateRootsAlone) {
   for (const auto& cg : cgroups)
     EXPECT_TRUE(Exists(cg)) << "gc of another state root removed " << cg << gc.Describe();
   EXPECT_EQ(LsEntry(name, &ls_raw).value("state", "<none>"), "running") << ls_raw.Describe();
+}
+
+// A container directory without config.yaml is a leftover of a killed
+// create, unless a rampart command is working on it right now (it holds the
+// container's lock: a create or run in progress). gc leaves that one alone
+// and removes it, with its lock file, once the lock is free.
+TEST_F(ContainerTest, GcLeavesAContainerBeingCreatedAlone) {
+  const std::string name = Name("busy");
+  const std::string dir = dirs_.root + "/containers/" + name;
+  const std::string lock_file = dirs_.root + "/containers/." + name + ".lock";
+  ASSERT_TRUE(mkdir((dirs_.root + "/containers").c_str(), 0700) == 0 || errno == EEXIST) << std::strerror(errno);
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0) << dir << ": " << std::strerror(errno);
+  int fd = open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0) << lock_file << ": " << std::strerror(errno);
+  ASSERT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0) << std::strerror(errno);
+  RunResult busy = Rampart({"gc"});
+  EXPECT_EQ(busy.exit_code, 0) << busy.Describe();
+  EXPECT_TRUE(Exists(dir)) << "gc removed a container whose lock is held" << busy.Describe();
+  close(fd);
+  RunResult gc = Rampart({"gc"});
+  EXPECT_EQ(gc.exit_code, 0) << gc.Describe();
+  EXPECT_FALSE(Exists(dir)) << "gc left a half-created container once its lock was free" << gc.Describe();
+  EXPECT_FALSE(Exists(lock_file)) << "gc left its lock file" << gc.Describe();
+  EXPECT_NE(gc.out.find("container directory " + dir), std::string::npos) << gc.Describe();
 }
 
 // ---- 8. soak ---------------------------------------------------------------
