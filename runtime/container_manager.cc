@@ -468,10 +468,17 @@ Status ContainerManager::Stop(const std::string& name, int timeout_seconds) {
   if (auto mon = OpenVerifiedPidfd(state.monitor_pid, state.monitor_start_time); mon) {
     if (WaitPidfd(mon->get(), 10000)) return Ok();
   }
-  RAMPART_ASSIGN_OR_RETURN(auto latest, store_.ReadState(name));
-  if (latest.status == ContainerStatus::kStopped && !cgroup) return Ok();
+  auto latest = store_.ReadState(name);
+  if (!latest) {
+    // Its foreground `run --rm` ended and removed it (before its monitor
+    // could be waited for): stopped, and gone.
+    struct stat st {};
+    if (lstat(paths_.ContainerDir(name).c_str(), &st) != 0) return Ok();
+    return latest.error();
+  }
+  if (latest->status == ContainerStatus::kStopped && !cgroup) return Ok();
   auto spec = LoadSpec(paths_, name);
-  return TeardownContainer(store_, latest, cgroup ? &*cgroup : nullptr, spec ? &*spec : nullptr);
+  return TeardownContainer(store_, *latest, cgroup ? &*cgroup : nullptr, spec ? &*spec : nullptr);
 }
 
 namespace {

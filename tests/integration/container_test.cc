@@ -766,27 +766,28 @@ TEST_F(ContainerTest, ForegroundRunRmKeepsItsDirectoryInTheRunDir) {
   ASSERT_EQ(d.exit_code, 0) << d.Describe();
   on_disk(bg);
 
-  // destroy -f of a foreground run --rm: the run ends (SIGKILL) and removes
-  // the container itself; destroy says it is done.
-  const std::string dfg = Name("fgdestroy");
-  Spawned dfg_run =
-      Spawn({RAMPART_BIN, "run", dfg, "--rm", "-t", "dir:" + rootfs_, "--", "/bin/sleep", "1000"}, dirs_.Env());
-  {
+  // stop and destroy -f of a foreground run --rm: the run ends (SIGKILL)
+  // and removes the container itself; stop and destroy say they are done.
+  for (const std::vector<std::string>& verb : {std::vector<std::string>{"stop", "-t", "0"}, {"destroy", "-f"}}) {
+    const std::string n = Name("fg" + verb[0]);
+    Spawned run = Spawn({RAMPART_BIN, "run", n, "--rm", "-t", "dir:" + rootfs_, "--", "/bin/sleep", "1000"}, dirs_.Env());
     RunResult ls_raw;
     EXPECT_TRUE(WaitFor(
         [&] {
-          Json e = LsEntry(dfg, &ls_raw);
+          Json e = LsEntry(n, &ls_raw);
           return e.is_object() && e.value("state", "") == "running";
         },
         milliseconds(10000)))
         << ls_raw.Describe();
+    std::vector<std::string> args = verb;
+    args.push_back(n);
+    RunResult done = Rampart(args);
+    EXPECT_EQ(done.exit_code, 0) << done.Describe();
+    RunResult out = Collect(std::move(run), milliseconds(30000));
+    EXPECT_EQ(out.exit_code, 137) << out.Describe();
+    EXPECT_NE(lstat((dirs_.root + "/containers/" + n).c_str(), &st), 0) << verb[0] << " left the container";
+    EXPECT_FALSE(Exists(dirs_.run + "/" + n));
   }
-  RunResult destroyed = Rampart({"destroy", "-f", dfg});
-  EXPECT_EQ(destroyed.exit_code, 0) << destroyed.Describe();
-  RunResult dfg_out = Collect(std::move(dfg_run), milliseconds(30000));
-  EXPECT_EQ(dfg_out.exit_code, 137) << dfg_out.Describe();
-  EXPECT_NE(lstat((dirs_.root + "/containers/" + dfg).c_str(), &st), 0) << "destroy -f left the container";
-  EXPECT_FALSE(Exists(dirs_.run + "/" + dfg));
 
   // A foreground run killed with its rampart, then a reboot (the run dir
   // emptied): ls names the dangling link, gc removes it, the name is free.
