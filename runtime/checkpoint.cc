@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -97,12 +98,22 @@ Result<ScopedChild> SpawnCriu(const std::vector<std::string>& argv, const std::v
     // A rampart that dies mid-dump must not leave CRIU to finish it (and
     // kill the container into a checkpoint nobody records).
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // CRIU mounts things of its own (its cgroup yard under the images
+    // directory, a restore's root) and leaves them mounted when some
+    // restores fail: in a mount namespace of its own they go with it, never
+    // onto the host.
+    int e = 0;
+    if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+      e = errno;
+      (void)!write(err_wr.get(), &e, sizeof e);
+      _exit(127);
+    }
     dup2(null_in.get(), 0);
     dup2(out.get(), 1);
     dup2(out.get(), 2);
     for (int fd : keep) fcntl(fd, F_SETFD, 0);
     execv(cargv[0], cargv.data());
-    int e = errno;
+    e = errno;
     (void)!write(err_wr.get(), &e, sizeof e);
     _exit(127);
   }
