@@ -66,11 +66,13 @@ void PrintCommandHelp(const Command& c) {
 // writing fails with EROFS. If the binary was started from a read-only
 // mount already (a read-only /usr, an image store, a bind mount made for
 // rampart), that holds as it is; otherwise the binary is executed from a
-// read-only bind mount of itself: by the `rampart` front (cli/launcher/),
-// which then sets RAMPART_SEALED_ENV, or else by re-executing. Either way
-// the command goes on in a private mount namespace. The binary's pages stay
-// shared with every other rampart process (a memfd copy per monitor would
-// cost ~1.5 MiB each).
+// read-only mount of itself: by the `rampart` front (cli/launcher/), from a
+// detached mount of its own (in no namespace), which then sets
+// RAMPART_SEALED_ENV, or else by re-executing from a read-only bind mount
+// in a private mount namespace. The binary's pages stay shared with every
+// other rampart process (a memfd copy per monitor would cost ~1.5 MiB each).
+// /proc/self/exe then names no usable path: run this binary again through
+// the magic link itself (execveat), never through readlink.
 constexpr const char* kSealedEnv = RAMPART_SEALED_ENV;
 
 enum class ExeSeal { kNotNeeded, kSealedByFront, kReexecuted, kReadOnlyMount, kFailed };
@@ -167,7 +169,7 @@ int Main(int argc, char** argv) {
   else if (seal == ExeSeal::kReexecuted)
     log.Debug("re-executed from a read-only bind mount of rampart's binary (CVE-2019-5736)");
   else if (seal == ExeSeal::kSealedByFront)
-    log.Debug("executed by the rampart front from a read-only bind mount of rampart-core (CVE-2019-5736)");
+    log.Debug("executed by the rampart front from a read-only mount of rampart-core (CVE-2019-5736)");
 
   if (!cmd) {
     if (parsed->Has("help") || args.empty()) {

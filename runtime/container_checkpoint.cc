@@ -464,10 +464,11 @@ Status RunRampartIn(const std::string& netns, const std::string& run, const std:
     ns.reset(open(netns.c_str(), O_RDONLY | O_CLOEXEC));
     if (!ns) return Error::FromErrno(errno, "open " + netns);
   }
-  char self[4096];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return Error::FromErrno(errno, "readlink /proc/self/exe");
-  std::string exe(self, n);
+  // Our own binary through /proc/self/exe, not its path: run from the
+  // front's detached read-only mount (cli/launcher/), it has none.
+  UniqueFd self(open("/proc/self/exe", O_PATH | O_CLOEXEC));
+  if (!self) return Error::FromErrno(errno, "open /proc/self/exe");
+  const std::string exe = "rampart-core";
   int err_pipe[2];
   if (pipe2(err_pipe, O_CLOEXEC) != 0) return Error::FromErrno(errno, "pipe");
   UniqueFd err_rd(err_pipe[0]), err_wr(err_pipe[1]);
@@ -482,7 +483,7 @@ Status RunRampartIn(const std::string& netns, const std::string& run, const std:
     int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null_fd >= 0) dup2(null_fd, 1);  // its "restored NAME" line is ours to say
     dup2(err_wr.get(), 2);
-    execv(cargv[0], cargv.data());
+    execveat(self.get(), "", cargv.data(), environ, AT_EMPTY_PATH);
     _exit(127);
   }
   ScopedChild child(pid);

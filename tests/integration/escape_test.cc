@@ -97,10 +97,10 @@ class ExeSealTest : public EscapeTest {
 };
 
 // From a writable filesystem: the `rampart` front executes rampart-core
-// from a read-only bind mount of it.
+// from a detached read-only mount of it.
 TEST_F(ExeSealTest, RampartBinaryCannotBeReopenedForWriting) {
   ExpectMonitorExeNotWritable([&] { return Rampart({"-vv", "start", name_}); });
-  EXPECT_NE(started_.err.find("executed by the rampart front from a read-only bind mount"), std::string::npos)
+  EXPECT_NE(started_.err.find("executed by the rampart front from a read-only mount"), std::string::npos)
       << Describe(started_);
   EXPECT_EQ(started_.err.find("re-executed"), std::string::npos) << "rampart-core ran twice" << Describe(started_);
 }
