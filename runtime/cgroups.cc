@@ -72,24 +72,37 @@ struct MountEntry {
   std::vector<std::string> super_options;
 };
 
-Result<std::vector<MountEntry>> ParseMountinfo(std::string_view text) {
+// The cgroup and cgroup2 mounts of /proc/self/mountinfo (all the layout
+// needs). Every line is checked, but only those are copied out: a host can
+// have hundreds of mounts, and this runs at every start.
+Result<std::vector<MountEntry>> ParseCgroupMounts(std::string_view text) {
   std::vector<MountEntry> mounts;
+  std::vector<std::string_view> fields;
   int line_no = 0;
-  for (const std::string& raw : Split(text, '\n')) {
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = Trim(text.substr(pos, end - pos));
+    pos = end + 1;
     ++line_no;
-    std::string_view line = Trim(raw);
     if (line.empty()) continue;
-    std::vector<std::string> fields;
-    for (std::string& f : Split(line, ' '))
-      if (!f.empty()) fields.push_back(std::move(f));
+    fields.clear();
+    for (size_t i = 0; i < line.size();) {
+      size_t j = line.find(' ', i);
+      if (j == std::string_view::npos) j = line.size();
+      if (j > i) fields.push_back(line.substr(i, j - i));
+      i = j + 1;
+    }
     auto sep = std::find(fields.begin(), fields.end(), "-");
     size_t sep_index = static_cast<size_t>(sep - fields.begin());
-    if (sep == fields.end() || sep_index < 6 || fields.size() < sep_index + 3)
+    if (sep == fields.end() || sep_index < 6 || fields.size() < sep_index + 4)
       return Error::Invalid("mountinfo line " + std::to_string(line_no) + ": malformed");
+    const std::string_view fstype = fields[sep_index + 1];
+    if (fstype != "cgroup" && fstype != "cgroup2") continue;
     MountEntry m;
     m.root = UnescapeMountField(fields[3]);
     m.mount_point = UnescapeMountField(fields[4]);
-    m.fstype = fields[sep_index + 1];
+    m.fstype = std::string(fstype);
     m.super_options = Split(fields[sep_index + 3], ',');
     mounts.push_back(std::move(m));
   }
@@ -360,7 +373,7 @@ Result<CgroupManager> CgroupManager::FromText(std::string_view mountinfo,
                                               std::string_view self_cgroup,
                                               std::string parent_name) {
   RAMPART_TRY(ValidateName(parent_name, "parent name"));
-  RAMPART_ASSIGN_OR_RETURN(std::vector<MountEntry> mounts, ParseMountinfo(mountinfo));
+  RAMPART_ASSIGN_OR_RETURN(std::vector<MountEntry> mounts, ParseCgroupMounts(mountinfo));
   RAMPART_ASSIGN_OR_RETURN(std::vector<SelfCgroupLine> lines, ParseSelfCgroup(self_cgroup));
 
   CgroupManager m;

@@ -76,10 +76,20 @@ Result<std::optional<std::string>> MountBelow(const std::string& dir, const std:
     return Error::FromErrno(errno, "resolve " + dir);
   }
   const std::string real = buf;
-  for (const auto& line : Split(info, '\n')) {
-    auto f = Split(line, ' ');
-    if (f.size() < 5) continue;
-    std::string mp = UnescapeMountPath(f[4]);
+  // Field 5 of each line, without splitting the rest (a host can have
+  // hundreds of mounts).
+  for (size_t pos = 0; pos < info.size();) {
+    size_t end = info.find('\n', pos);
+    if (end == std::string::npos) end = info.size();
+    std::string_view line(info.data() + pos, end - pos);
+    pos = end + 1;
+    size_t start = 0;
+    for (int field = 0; field < 4 && start != std::string_view::npos; ++field) {
+      start = line.find(' ', start);
+      if (start != std::string_view::npos) ++start;
+    }
+    if (start == std::string_view::npos) continue;
+    const std::string mp = UnescapeMountPath(line.substr(start, line.find(' ', start) - start));
     if (mp == real || (mp.size() > real.size() && mp.starts_with(real) &&
                        (real == "/" || mp[real.size()] == '/')))
       return std::optional<std::string>(mp);

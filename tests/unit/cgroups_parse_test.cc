@@ -184,6 +184,10 @@ TEST(CgroupsParse, NoCgroupsAtAll) {
 
 TEST(CgroupsParse, MalformedInput) {
   EXPECT_FALSE(CgroupManager::FromText("27 1 254:0 / / rw ext4\n", kHybridSelfCgroup, "rampart"));
+  // Cut short after the separator (no super options), on a line that is
+  // not even a cgroup mount: still malformed.
+  EXPECT_FALSE(CgroupManager::FromText(std::string("27 1 254:0 / / rw - ext4 /dev/vda\n") + kHybridMountinfo,
+                                       kHybridSelfCgroup, "rampart"));
   EXPECT_FALSE(CgroupManager::FromText(kHybridMountinfo, "garbage\n", "rampart"));
   EXPECT_FALSE(CgroupManager::FromText(kHybridMountinfo, "4:memory:relative\n", "rampart"));
 }
