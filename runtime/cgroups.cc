@@ -16,6 +16,7 @@
 
 #include "base/atomic_file.h"
 #include "base/strings.h"
+#include "runtime/mountinfo.h"
 
 namespace rampart::runtime {
 namespace {
@@ -49,22 +50,6 @@ Status ValidateName(const std::string& name, std::string_view what) {
   return Ok();
 }
 
-// mountinfo escapes space, tab, newline and backslash as \NNN (octal).
-std::string UnescapeMountField(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '7' && s[i + 2] >= '0' &&
-        s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-      out.push_back(
-          static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
-      i += 3;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 struct MountEntry {
   std::string root;         // field 4: the mount's root inside its filesystem
   std::string mount_point;  // field 5
@@ -77,33 +62,20 @@ struct MountEntry {
 // have hundreds of mounts, and this runs at every start.
 Result<std::vector<MountEntry>> ParseCgroupMounts(std::string_view text) {
   std::vector<MountEntry> mounts;
-  std::vector<std::string_view> fields;
   int line_no = 0;
-  for (size_t pos = 0; pos < text.size();) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = Trim(text.substr(pos, end - pos));
-    pos = end + 1;
+  for (std::string_view raw : MountInfoLines(text)) {
     ++line_no;
+    std::string_view line = Trim(raw);
     if (line.empty()) continue;
-    fields.clear();
-    for (size_t i = 0; i < line.size();) {
-      size_t j = line.find(' ', i);
-      if (j == std::string_view::npos) j = line.size();
-      if (j > i) fields.push_back(line.substr(i, j - i));
-      i = j + 1;
-    }
-    auto sep = std::find(fields.begin(), fields.end(), "-");
-    size_t sep_index = static_cast<size_t>(sep - fields.begin());
-    if (sep == fields.end() || sep_index < 6 || fields.size() < sep_index + 4)
+    auto f = SplitMountInfoLine(line);
+    if (!f || !f->has_separator || f->after_separator < 3)
       return Error::Invalid("mountinfo line " + std::to_string(line_no) + ": malformed");
-    const std::string_view fstype = fields[sep_index + 1];
-    if (fstype != "cgroup" && fstype != "cgroup2") continue;
+    if (f->fstype != "cgroup" && f->fstype != "cgroup2") continue;
     MountEntry m;
-    m.root = UnescapeMountField(fields[3]);
-    m.mount_point = UnescapeMountField(fields[4]);
-    m.fstype = std::string(fstype);
-    m.super_options = Split(fields[sep_index + 3], ',');
+    m.root = UnescapeMountField(f->root);
+    m.mount_point = UnescapeMountField(f->mountpoint);
+    m.fstype = std::string(f->fstype);
+    m.super_options = Split(f->super_options, ',');
     mounts.push_back(std::move(m));
   }
   return mounts;

@@ -5,9 +5,9 @@
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
-#include <sys/mount.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,26 +27,12 @@
 #include "base/spawn.h"
 #include "base/strings.h"
 #include "net/nat.h"
+#include "runtime/mountinfo.h"
 #include "runtime/networking.h"
 #include "runtime/state_store.h"
 
 namespace rampart::runtime {
 namespace {
-
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string Unescape(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto octal = [&](size_t k) { return s[k] >= '0' && s[k] <= '7'; };
-    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && octal(i + 2) && octal(i + 3)) {
-      out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
-      i += 3;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 bool PathWithin(const std::string& path, const std::string& dir) {
   if (dir == "/") return true;
@@ -188,28 +174,19 @@ std::vector<std::string> CriuCgroupRoots(const std::vector<Cgroup::Placement>& o
 Result<std::vector<MountInfoEntry>> ParseMountInfo(std::string_view text) {
   std::vector<MountInfoEntry> out;
   int line_no = 0;
-  for (const std::string& line : Split(text, '\n')) {
+  for (std::string_view line : MountInfoLines(text)) {
     ++line_no;
     if (Trim(line).empty()) continue;
-    std::vector<std::string> f;
-    for (const std::string& w : Split(line, ' '))
-      if (!w.empty()) f.push_back(w);
-    size_t dash = 0;
-    for (size_t i = 6; i < f.size(); ++i) {
-      if (f[i] == "-") {
-        dash = i;
-        break;
-      }
-    }
-    if (f.size() < 7 || dash == 0 || dash + 1 >= f.size())
-      return Error::Invalid("mountinfo line " + std::to_string(line_no) + ": cannot parse '" + line + "'");
+    auto f = SplitMountInfoLine(line);
+    if (!f || !f->has_separator || f->after_separator < 1)
+      return Error::Invalid("mountinfo line " + std::to_string(line_no) + ": cannot parse '" + std::string(line) + "'");
     MountInfoEntry m;
-    m.id = std::atoi(f[0].c_str());
-    m.parent = std::atoi(f[1].c_str());
-    m.dev = f[2];
-    m.root = Unescape(f[3]);
-    m.mountpoint = Unescape(f[4]);
-    m.fstype = f[dash + 1];
+    m.id = std::atoi(std::string(f->id).c_str());
+    m.parent = std::atoi(std::string(f->parent).c_str());
+    m.dev = std::string(f->dev);
+    m.root = UnescapeMountField(f->root);
+    m.mountpoint = UnescapeMountField(f->mountpoint);
+    m.fstype = std::string(f->fstype);
     out.push_back(std::move(m));
   }
   return out;

@@ -14,6 +14,7 @@
 #include "base/atomic_file.h"
 #include "base/strings.h"
 #include "base/unique_fd.h"
+#include "runtime/mountinfo.h"
 
 namespace rampart::runtime {
 namespace {
@@ -52,21 +53,6 @@ Result<ProcStat> ReadProcStat(int pid) {
   return ProcStat{fields[0][0], *start};
 }
 
-// /proc/self/mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string UnescapeMountPath(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
-        s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-      out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
-      i += 3;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // The first mount point at or below `dir` (resolved), if any; `info` is
 // /proc/self/mountinfo.
 Result<std::optional<std::string>> MountBelow(const std::string& dir, const std::string& info) {
@@ -76,20 +62,10 @@ Result<std::optional<std::string>> MountBelow(const std::string& dir, const std:
     return Error::FromErrno(errno, "resolve " + dir);
   }
   const std::string real = buf;
-  // Field 5 of each line, without splitting the rest (a host can have
-  // hundreds of mounts).
-  for (size_t pos = 0; pos < info.size();) {
-    size_t end = info.find('\n', pos);
-    if (end == std::string::npos) end = info.size();
-    std::string_view line(info.data() + pos, end - pos);
-    pos = end + 1;
-    size_t start = 0;
-    for (int field = 0; field < 4 && start != std::string_view::npos; ++field) {
-      start = line.find(' ', start);
-      if (start != std::string_view::npos) ++start;
-    }
-    if (start == std::string_view::npos) continue;
-    const std::string mp = UnescapeMountPath(line.substr(start, line.find(' ', start) - start));
+  for (std::string_view line : MountInfoLines(info)) {
+    auto f = SplitMountInfoLine(line);
+    if (!f) continue;
+    const std::string mp = UnescapeMountField(f->mountpoint);
     if (mp == real || (mp.size() > real.size() && mp.starts_with(real) &&
                        (real == "/" || mp[real.size()] == '/')))
       return std::optional<std::string>(mp);
