@@ -472,8 +472,7 @@ Status ContainerManager::Stop(const std::string& name, int timeout_seconds) {
   if (!latest) {
     // Its foreground `run --rm` ended and removed it (before its monitor
     // could be waited for): stopped, and gone.
-    struct stat st {};
-    if (lstat(paths_.ContainerDir(name).c_str(), &st) != 0) return Ok();
+    if (!store_.Exists(name)) return Ok();
     return latest.error();
   }
   if (latest->status == ContainerStatus::kStopped && !cgroup) return Ok();
@@ -587,16 +586,15 @@ Result<int> ContainerManager::Attach(const std::string& name, const std::vector<
 
 Status ContainerManager::Destroy(const std::string& name, bool force) {
   RAMPART_TRY(ValidateName(name));
-  struct stat st {};
-  // lstat: a dangling link (a run-dir container cut short) is removed too.
-  if (lstat(paths_.ContainerDir(name).c_str(), &st) != 0) return Error::NotFound("no container named " + name);
+  // A dangling link (a run-dir container cut short) is removed too.
+  if (!store_.Exists(name)) return Error::NotFound("no container named " + name);
   auto state = store_.ReadState(name);
   if (state && IsActive(store_.LiveStatus(*state))) {
     if (!force) return Error::Invalid("container " + name + " is running: stop it first, or destroy -f");
     auto stopped = Stop(name, 0);
     // A foreground `run --rm` removes its container when it ends, which
     // Stop waits for: gone is what was asked.
-    if (lstat(paths_.ContainerDir(name).c_str(), &st) != 0) return Ok();
+    if (!store_.Exists(name)) return Ok();
     if (!stopped) return stopped.error();
   } else if (!state && !force) {
     return state.error().Wrap("destroy " + name + " (use -f to remove it anyway)");
@@ -653,8 +651,7 @@ Result<GcReport> ContainerManager::Gc() {
   // or run in progress: a config not written yet, a cgroup without its
   // state yet) is not a leftover; it is left alone. std::nullopt: busy.
   auto unless_busy = [&](const std::string& n) -> std::optional<std::optional<FileLock>> {
-    struct stat st {};
-    if (lstat(paths_.ContainerDir(n).c_str(), &st) != 0) return std::optional<FileLock>();  // no container, no lock
+    if (!store_.Exists(n)) return std::optional<FileLock>();  // no container, no lock
     auto lock = LockContainer(paths_, n);
     if (!lock) return std::nullopt;
     return std::optional<FileLock>(std::move(*lock));
@@ -716,8 +713,7 @@ Result<GcReport> ContainerManager::Gc() {
     while (dirent* e = readdir(d)) {
       std::string n = e->d_name;
       if (n.empty() || n[0] == '.' || !ValidateName(n)) continue;  // ., .., .networks, .ovs
-      struct stat st {};
-      if (lstat(paths_.ContainerDir(n).c_str(), &st) == 0) continue;
+      if (store_.Exists(n)) continue;
       orphans.push_back(std::move(n));
     }
     closedir(d);

@@ -299,11 +299,15 @@ Status StateStore::Remove(const std::string& name) const {
   return RemoveTree(paths_.RunDir(name), mountinfo);
 }
 
+bool StateStore::Exists(const std::string& name) const {
+  struct stat st;
+  return ::lstat(paths_.ContainerDir(name).c_str(), &st) == 0;
+}
+
 Result<std::vector<std::string>> StateStore::RemoveOrphanRunDir(const std::string& name) const {
   RAMPART_TRY(ValidateName(name));
+  if (Exists(name)) return Error::Invalid("container " + name + " exists: its run directory is not an orphan");
   struct stat st;
-  if (::lstat(paths_.ContainerDir(name).c_str(), &st) == 0)
-    return Error::Invalid("container " + name + " exists: its run directory is not an orphan");
   std::vector<std::string> removed;
   for (const std::string& f : {paths_.StateFile(name), paths_.MonitorSocket(name)})
     if (::unlink(f.c_str()) == 0) removed.push_back(f);

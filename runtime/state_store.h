@@ -78,6 +78,11 @@ class StateStore {
   // kInvalid "corrupt state file PATH: ...".
   Result<ContainerState> ReadState(const std::string& name) const;
 
+  // ContainerDir(NAME) is there: a directory, or a link (a container in the
+  // run dir), dangling or not (its target is made after the link, and goes
+  // with a reboot). What a name being taken means.
+  bool Exists(const std::string& name) const;
+
   // Directories and symlinks (containers in the run dir, ContainerDirPlace)
   // under root/containers (dotfiles skipped), sorted. A missing
   // containers directory is an empty list. Never reads state files, so a
