@@ -718,8 +718,9 @@ TEST_F(ContainerTest, NetworkNamespaceIsItsOwnWithLoopbackUp) {
 // with a busybox rootfs of its own keep a directory under the root.
 TEST_F(ContainerTest, ForegroundRunRmKeepsItsDirectoryInTheRunDir) {
   // Starts `run NAME --rm ARGS -- sleep`, and once it runs: `check`, then
-  // SIGKILL through rampart; returns the run's result.
-  auto while_running = [&](const std::string& name, const std::vector<std::string>& args, auto check) {
+  // `rampart END... NAME` (which must succeed); returns the run's result.
+  auto while_running = [&](const std::string& name, const std::vector<std::string>& args, auto check,
+                           std::vector<std::string> end = {"kill", "-s", "KILL"}) {
     std::vector<std::string> argv = {RAMPART_BIN, "run", name, "--rm"};
     argv.insert(argv.end(), args.begin(), args.end());
     for (const char* a : {"--", "/bin/sleep", "1000"}) argv.push_back(a);
@@ -733,7 +734,8 @@ TEST_F(ContainerTest, ForegroundRunRmKeepsItsDirectoryInTheRunDir) {
         milliseconds(10000));
     EXPECT_TRUE(up) << name << " never ran" << ls_raw.Describe();
     if (up) check();
-    RunResult k = Rampart({"kill", name, "-s", "KILL"});
+    end.push_back(name);
+    RunResult k = Rampart(end);
     EXPECT_EQ(k.exit_code, 0) << k.Describe();
     return Collect(std::move(fg), milliseconds(30000));
   };
@@ -770,20 +772,7 @@ TEST_F(ContainerTest, ForegroundRunRmKeepsItsDirectoryInTheRunDir) {
   // and removes the container itself; stop and destroy say they are done.
   for (const std::vector<std::string>& verb : {std::vector<std::string>{"stop", "-t", "0"}, {"destroy", "-f"}}) {
     const std::string n = Name("fg" + verb[0]);
-    Spawned run = Spawn({RAMPART_BIN, "run", n, "--rm", "-t", "dir:" + rootfs_, "--", "/bin/sleep", "1000"}, dirs_.Env());
-    RunResult ls_raw;
-    EXPECT_TRUE(WaitFor(
-        [&] {
-          Json e = LsEntry(n, &ls_raw);
-          return e.is_object() && e.value("state", "") == "running";
-        },
-        milliseconds(10000)))
-        << ls_raw.Describe();
-    std::vector<std::string> args = verb;
-    args.push_back(n);
-    RunResult done = Rampart(args);
-    EXPECT_EQ(done.exit_code, 0) << done.Describe();
-    RunResult out = Collect(std::move(run), milliseconds(30000));
+    RunResult out = while_running(n, {"-t", "dir:" + rootfs_}, [] {}, verb);
     EXPECT_EQ(out.exit_code, 137) << out.Describe();
     EXPECT_NE(lstat((dirs_.root + "/containers/" + n).c_str(), &st), 0) << verb[0] << " left the container";
     EXPECT_FALSE(Exists(dirs_.run + "/" + n));
